@@ -1,0 +1,265 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/connkit/connkit/manifest"
+	"github.com/connkit/connkit/manifest/interp"
+	"github.com/connkit/connkit/sdk/secret"
+	"github.com/connkit/connkit/sdk/tokens"
+	"github.com/connkit/connkit/whitelist"
+)
+
+// ConnectOptions tune Connect.
+type ConnectOptions struct {
+	// Method is the key of the auth method the user chose; empty when the
+	// connector offers one.
+	Method string
+	// Token seeds the connection with a token obtained earlier (from a store
+	// or the authorization-code flow) instead of requesting one.
+	Token *tokens.Token
+}
+
+// Connection is one connected account: its field values, its token and the
+// HTTP clients that apply the connector's policy. It is safe for concurrent
+// use.
+type Connection struct {
+	c       *Connector
+	m       *method
+	fields  map[string]any
+	policy  *whitelist.Policy
+	source  *tokens.Source
+	tc      *tokens.Client
+	hc      *http.Client
+	defQ    url.Values
+	defH    http.Header
+	rcOnce  sync.Once
+	rc      *resty.Client
+	mu      sync.Mutex
+	label   string
+	ident   string
+	revoked bool
+}
+
+// Connect checks values against the connector's fields, obtains a token (for
+// OAuth 2.0 and login methods), runs the test call, and computes the label
+// and identity.
+func (c *Connector) Connect(ctx context.Context, values Values, opts ConnectOptions) (*Connection, error) {
+	m, err := c.method(opts.Method)
+	if err != nil {
+		return nil, &Error{Kind: KindInvalidValues, Err: err}
+	}
+	fields, err := m.fields.check(values)
+	if err != nil {
+		return nil, &Error{Kind: KindInvalidValues, Err: err,
+			Hint: "fill in the connector's fields as its manifest declares them"}
+	}
+	conn, err := c.newConnection(m, fields)
+	if err != nil {
+		return nil, err
+	}
+	if conn.source != nil {
+		if opts.Token != nil {
+			conn.source.Set(opts.Token)
+		} else if m.auth.Type == manifest.AuthOAuth2AuthorizationCode {
+			return nil, &Error{Kind: KindConfig, Err: errors.New("an authorization-code connection needs a token from the authorization flow"),
+				Hint: "run connkit authorize, or pass ConnectOptions.Token"}
+		}
+		if _, err := conn.source.Token(ctx); err != nil {
+			return nil, classify(fmt.Errorf("obtain a token: %w", err))
+		}
+	}
+	if err := conn.verify(ctx); err != nil {
+		return nil, err
+	}
+	return conn, nil
+}
+
+func (c *Connector) newConnection(m *method, fields map[string]any) (*Connection, error) {
+	opts := c.reg.opts
+	conn := &Connection{c: c, m: m, fields: fields,
+		policy: m.policy}
+	d := interp.Data{Fields: fields}
+	var err error
+	if conn.defQ, err = renderQuery(c.defQuery, d); err != nil {
+		return nil, &Error{Kind: KindConfig, Err: fmt.Errorf("defaults.query: %w", err)}
+	}
+	if conn.defH, err = renderHeader(c.defHead, d); err != nil {
+		return nil, &Error{Kind: KindConfig, Err: fmt.Errorf("defaults.headers: %w", err)}
+	}
+	base := m.base
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		return nil, fmt.Errorf("cookie jar: %w", err)
+	}
+	conn.hc = &http.Client{
+		Transport:     &authTransport{conn: conn, next: base},
+		CheckRedirect: conn.policy.CheckRedirect(c.maxRedir, c.follow),
+		Jar:           jar,
+		Timeout:       c.timeout,
+	}
+	if m.usesToken() {
+		conn.tc = &tokens.Client{HTTP: &http.Client{Transport: base, Timeout: c.timeout}, Now: opts.Now}
+		conn.source = tokens.NewSource(conn.fetch, tokens.SourceOptions{RenewBefore: m.renewBefore, Now: opts.Now})
+	}
+	return conn, nil
+}
+
+func paramNames(ps []param) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.name
+	}
+	return out
+}
+
+// Connector returns the connector the connection was made from.
+func (conn *Connection) Connector() *Connector { return conn.c }
+
+// Method returns the key of the connection's auth method.
+func (conn *Connection) Method() string { return conn.m.key }
+
+// Label returns the connection's display label.
+func (conn *Connection) Label() string { return conn.label }
+
+// Identity returns the unique identifier of the connected account.
+func (conn *Connection) Identity() string { return conn.ident }
+
+// Token returns the connection's current token without renewing it, or nil
+// for a method without one.
+func (conn *Connection) Token() *tokens.Token {
+	if conn.source == nil {
+		return nil
+	}
+	return conn.source.Current()
+}
+
+// ExpiresAt returns when the current token expires (zero without a token).
+func (conn *Connection) ExpiresAt() time.Time {
+	if t := conn.Token(); t != nil {
+		return t.Expiry
+	}
+	return time.Time{}
+}
+
+// HTTPClient returns an *http.Client that sends requests with the
+// connection's policy: the whitelist checked before every request, at every
+// redirect hop and at dial time; the defaults merged; the credentials applied
+// and renewed. Any Go API client can use it.
+func (conn *Connection) HTTPClient() *http.Client { return conn.hc }
+
+// String describes the connection without its secrets.
+func (conn *Connection) String() string {
+	return fmt.Sprintf("connection %s/%s %q", conn.c.m.ID, conn.m.key, conn.label)
+}
+
+// data returns the template data of the connection with the token's values.
+func (conn *Connection) data(tok *tokens.Token) interp.Data {
+	return interp.Data{Fields: conn.fields, Token: tokenData(tok)}
+}
+
+func tokenData(tok *tokens.Token) map[string]any {
+	if tok == nil {
+		return nil
+	}
+	m := make(map[string]any, 4+len(tok.Extra))
+	for k, v := range tok.Extra {
+		m[k] = v
+	}
+	m["access_token"] = tok.AccessToken
+	if !tok.RefreshToken.IsZero() {
+		m["refresh_token"] = tok.RefreshToken
+	}
+	if tok.TokenType != "" {
+		m["token_type"] = tok.TokenType
+	}
+	if tok.Scope != "" {
+		m["scope"] = tok.Scope
+	}
+	return m
+}
+
+// token returns the current valid token, renewing it when due; nil for a
+// method without one.
+func (conn *Connection) token(ctx context.Context) (*tokens.Token, error) {
+	if conn.source == nil {
+		return nil, nil
+	}
+	conn.mu.Lock()
+	revoked := conn.revoked
+	conn.mu.Unlock()
+	if revoked {
+		return nil, &Error{Kind: KindRevoked, Err: errors.New("the connection was revoked"), Hint: "connect the account again"}
+	}
+	return conn.source.Token(ctx)
+}
+
+func renderQuery(ps []param, d interp.Data) (url.Values, error) {
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	q := make(url.Values, len(ps))
+	for _, p := range ps {
+		v, err := p.tpl.Render(d)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		q.Set(p.name, v)
+	}
+	return q, nil
+}
+
+func renderHeader(ps []param, d interp.Data) (http.Header, error) {
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	h := make(http.Header, len(ps))
+	for _, p := range ps {
+		v, err := p.tpl.RenderHeader(d)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+		h.Set(p.name, v)
+	}
+	return h, nil
+}
+
+// joinURL appends a path (with an optional query) to a base URL, keeping the
+// base's path: "https://h/v2" and "/me" give "https://h/v2/me".
+func joinURL(base, path string) string {
+	if path == "" {
+		return base
+	}
+	if strings.HasPrefix(path, "?") {
+		return base + path
+	}
+	return strings.TrimRight(base, "/") + "/" + strings.TrimLeft(path, "/")
+}
+
+// secretOf renders a template into a secret value.
+func secretOf(t *interp.Template, d interp.Data, header bool) (secret.Value, error) {
+	if t == nil {
+		return secret.Value{}, nil
+	}
+	var s string
+	var err error
+	if header {
+		s, err = t.RenderHeader(d)
+	} else {
+		s, err = t.Render(d)
+	}
+	if err != nil {
+		return secret.Value{}, err
+	}
+	return secret.New(s), nil
+}

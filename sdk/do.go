@@ -1,0 +1,478 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/connkit/connkit/manifest"
+	"github.com/connkit/connkit/manifest/interp"
+)
+
+// MaxResponseSize bounds the response bodies Do and Run read.
+const MaxResponseSize = 32 << 20
+
+// Request is an API request sent with Connection.Do.
+type Request struct {
+	// Method is the HTTP method (default GET).
+	Method string
+	// Path is resolved against the connector's base URL, keeping the base
+	// URL's path ("/me" on "https://api.example/v2" is "/v2/me"). Exactly
+	// one of Path and URL is set.
+	Path string
+	// URL is an absolute URL.
+	URL string
+	// Query parameters, merged over the URL's own and the defaults.
+	Query url.Values
+	// Header fields, merged over the defaults.
+	Header http.Header
+	// Body is sent as it is; it can be replayed when the token is renewed.
+	Body []byte
+}
+
+// Response is an API response read in full.
+type Response struct {
+	// Status is the HTTP status code.
+	Status int
+	// Header holds the response headers.
+	Header http.Header
+	// Body is the response body.
+	Body []byte
+}
+
+// JSON decodes the body as JSON into a generic value.
+func (r *Response) JSON() (any, error) {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(r.Body))
+	d.UseNumber()
+	if err := d.Decode(&v); err != nil {
+		return nil, fmt.Errorf("the response body is not JSON: %w", err)
+	}
+	return v, nil
+}
+
+// resty returns the connection's resty client, built on first use over the
+// connection's HTTP client (so its cookie jar is the connection's own).
+func (conn *Connection) resty() *resty.Client {
+	conn.rcOnce.Do(func() {
+		rc := resty.NewWithClient(conn.hc).SetResponseBodyLimit(MaxResponseSize)
+		if conn.c.reg.opts.Debug {
+			rc.SetLogger(restyLogger{conn.c.reg.log}).SetDebug(true).
+				OnRequestLog(sanitizeRequestLog).OnResponseLog(sanitizeResponseLog)
+		}
+		conn.rc = rc
+	})
+	return conn.rc
+}
+
+// Do sends an API request with the connection's policy and returns the
+// response whatever its status; the error is for requests that got no
+// response (blocked, network, token).
+func (conn *Connection) Do(ctx context.Context, req *Request) (*Response, error) {
+	target, err := conn.resolve(req.Path, req.URL)
+	if err != nil {
+		return nil, err
+	}
+	r := conn.resty().R().SetContext(ctx)
+	if len(req.Query) > 0 {
+		r.SetQueryParamsFromValues(req.Query)
+	}
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			r.Header.Add(k, v)
+		}
+	}
+	if req.Body != nil {
+		r.SetBody(req.Body)
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	resp, err := r.Execute(method, target)
+	if err != nil {
+		return nil, classify(unwrapURL(err))
+	}
+	return &Response{Status: resp.StatusCode(), Header: resp.Header(), Body: resp.Body()}, nil
+}
+
+// unwrapURL strips the *url.Error that net/http wraps around transport
+// errors: its message quotes the whole URL, query included.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s %s: %w", ue.Op, redactURL(ue.URL), ue.Err)
+	}
+	return err
+}
+
+// redactURL drops the query and userinfo of a URL for messages.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
+}
+
+// resolve returns the absolute URL of a request: path against the base URL
+// (rendered with the current token, which may carry the API host), or url.
+func (conn *Connection) resolve(path, abs string) (string, error) {
+	if (path == "") == (abs == "") && path == "" {
+		return "", &Error{Kind: KindConfig, Err: errors.New("the request has neither a path nor a URL")}
+	}
+	if abs != "" {
+		return abs, nil
+	}
+	if conn.c.baseURL == nil {
+		return "", &Error{Kind: KindConfig, Err: errors.New("the connector has no base_url: give an absolute URL")}
+	}
+	base, err := conn.c.baseURL.RenderURL(conn.data(conn.Token()))
+	if err != nil {
+		return "", classify(fmt.Errorf("base_url: %w", err))
+	}
+	return joinURL(base, path), nil
+}
+
+// send renders a declarative request with d and sends it.
+func (conn *Connection) send(ctx context.Context, where string, rq *request, d interp.Data) (*Response, error) {
+	var path, abs string
+	var err error
+	if rq.path != nil {
+		if path, err = rq.path.RenderURL(d); err != nil {
+			return nil, classify(fmt.Errorf("%s.path: %w", where, err))
+		}
+	} else if rq.url != nil {
+		if abs, err = rq.url.RenderURL(d); err != nil {
+			return nil, classify(fmt.Errorf("%s.url: %w", where, err))
+		}
+	}
+	req := &Request{Method: rq.method, Path: path, URL: abs}
+	for _, p := range rq.query {
+		v, err := p.tpl.Render(d)
+		if err != nil {
+			var me *interp.MissingError
+			if errors.As(err, &me) && me.Ref.Scope == "input" {
+				continue // an optional input that was not given
+			}
+			return nil, classify(fmt.Errorf("%s.query.%s: %w", where, p.name, err))
+		}
+		if req.Query == nil {
+			req.Query = url.Values{}
+		}
+		req.Query.Set(p.name, v)
+	}
+	for _, p := range rq.headers {
+		v, err := p.tpl.RenderHeader(d)
+		if err != nil {
+			return nil, classify(fmt.Errorf("%s.headers.%s: %w", where, p.name, err))
+		}
+		if req.Header == nil {
+			req.Header = http.Header{}
+		}
+		req.Header.Set(p.name, v)
+	}
+	if rq.body != nil {
+		if req.Body, err = encodeBody(rq, d); err != nil {
+			return nil, classify(fmt.Errorf("%s.body: %w", where, err))
+		}
+		if req.Header == nil {
+			req.Header = http.Header{}
+		}
+		if req.Header.Get("Content-Type") == "" {
+			ct := "application/json"
+			if rq.format == manifest.FormatForm {
+				ct = "application/x-www-form-urlencoded"
+			}
+			req.Header.Set("Content-Type", ct)
+		}
+	}
+	return conn.Do(ctx, req)
+}
+
+// encodeBody renders a compiled body as JSON or as a form.
+func encodeBody(rq *request, d interp.Data) ([]byte, error) {
+	v, err := renderBody(rq.body, d)
+	if err != nil {
+		return nil, err
+	}
+	if rq.format != manifest.FormatForm {
+		return json.Marshal(v)
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("a form body must be a map of names to values")
+	}
+	form := url.Values{}
+	for k, e := range obj {
+		switch e := e.(type) {
+		case string:
+			form.Set(k, e)
+		case nil:
+		default:
+			b, err := json.Marshal(e)
+			if err != nil {
+				return nil, err
+			}
+			form.Set(k, strings.Trim(string(b), `"`))
+		}
+	}
+	return []byte(form.Encode()), nil
+}
+
+func renderBody(v any, d interp.Data) (any, error) {
+	switch v := v.(type) {
+	case *interp.Template:
+		r, err := v.RenderValue(d)
+		var me *interp.MissingError
+		if errors.As(err, &me) && me.Ref.Scope == "input" {
+			return nil, nil
+		}
+		if rv, ok := r.(interp.Revealer); ok {
+			return rv.Reveal(), err
+		}
+		return r, err
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			r, err := renderBody(e, d)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			if r != nil {
+				out[k] = r
+			}
+		}
+		return out, nil
+	case []any:
+		out := make([]any, 0, len(v))
+		for i, e := range v {
+			r, err := renderBody(e, d)
+			if err != nil {
+				return nil, fmt.Errorf("%d: %w", i, err)
+			}
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+// verify runs the test call, checks its success rule and renders the label
+// and identity.
+func (conn *Connection) verify(ctx context.Context) error {
+	c := conn.c
+	d := conn.data(conn.Token())
+	if c.test != nil {
+		resp, err := conn.send(ctx, "test.request", c.test, d)
+		if err != nil {
+			return err
+		}
+		if err := checkExpect(c.expect, resp); err != nil {
+			return &Error{Kind: KindTest, Err: err, Hint: testHint(resp.Status)}
+		}
+		if v, err := resp.JSON(); err == nil {
+			d.Response = v
+		}
+	}
+	var err error
+	conn.label = c.m.Name
+	if c.label != nil {
+		if conn.label, err = c.label.Render(d); err != nil {
+			return &Error{Kind: KindTest, Err: fmt.Errorf("label: %w", err), Hint: "check the label template against the test call's response"}
+		}
+	}
+	if c.identity != nil {
+		if conn.ident, err = c.identity.Render(d); err != nil {
+			return &Error{Kind: KindTest, Err: fmt.Errorf("identity: %w", err), Hint: "check the identity template against the test call's response"}
+		}
+	}
+	return nil
+}
+
+func testHint(status int) string {
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return "the credentials were refused: check them, and the scopes the test call needs"
+	case status == http.StatusNotFound:
+		return "check the test call's path and the base URL"
+	}
+	return "check the test call against the provider's documentation"
+}
+
+// checkExpect applies a success rule: the status (any 2xx by default) and the
+// response paths that must be present.
+func checkExpect(e *manifest.Expect, resp *Response) error {
+	var statuses []int
+	if e != nil {
+		statuses = e.Status
+	}
+	ok := resp.Status >= 200 && resp.Status < 300
+	if len(statuses) > 0 {
+		ok = false
+		for _, s := range statuses {
+			ok = ok || s == resp.Status
+		}
+	}
+	if !ok {
+		return fmt.Errorf("the test call answered status %d, want %s", resp.Status, statusList(statuses))
+	}
+	if e == nil || len(e.Present) == 0 {
+		return nil
+	}
+	v, err := resp.JSON()
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, p := range e.Present {
+		if _, found := lookupPath(v, p); !found {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the test call's response lacks %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func statusList(s []int) string {
+	if len(s) == 0 {
+		return "2xx"
+	}
+	parts := make([]string, len(s))
+	for i, v := range s {
+		parts[i] = strconv.Itoa(v)
+	}
+	return strings.Join(parts, " or ")
+}
+
+// lookupPath finds a dot-separated path in a decoded JSON value; digits
+// index lists.
+func lookupPath(v any, path string) (any, bool) {
+	for _, seg := range strings.Split(path, ".") {
+		switch c := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = c[seg]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil, false
+			}
+			v = c[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, v != nil
+}
+
+// Run runs a named action with its inputs and returns the response whatever
+// its status.
+func (conn *Connection) Run(ctx context.Context, name string, input map[string]any) (*Response, error) {
+	a, ok := conn.c.actions[name]
+	if !ok {
+		return nil, &Error{Kind: KindAction, Err: fmt.Errorf("connector %s has no action %q", conn.c.m.ID, name),
+			Hint: "use one of: " + strings.Join(conn.c.Actions(), ", ")}
+	}
+	in, err := checkInputs(a.inputs, input)
+	if err != nil {
+		return nil, &Error{Kind: KindAction, Err: fmt.Errorf("action %s: %w", name, err)}
+	}
+	tok, err := conn.token(ctx)
+	if err != nil {
+		return nil, classify(fmt.Errorf("obtain a token: %w", err))
+	}
+	d := conn.data(tok)
+	d.Input = in
+	return conn.send(ctx, "actions."+name, a.req, d)
+}
+
+// checkInputs types the inputs of an action, applies defaults and reports
+// missing, unknown and mistyped ones together.
+func checkInputs(decl []manifest.Input, input map[string]any) (map[string]any, error) {
+	out := make(map[string]any, len(decl))
+	var problems []string
+	known := map[string]bool{}
+	for _, in := range decl {
+		known[in.Key] = true
+		v, given := input[in.Key]
+		if !given || v == nil {
+			if in.Default == "" {
+				if in.Required {
+					problems = append(problems, in.Key+" is required")
+				}
+				continue
+			}
+			v = string(in.Default)
+		}
+		tv, err := typeInput(in.Type, v)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", in.Key, err))
+			continue
+		}
+		out[in.Key] = tv
+	}
+	var unknown []string
+	for k := range input {
+		if !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		problems = append(problems, k+" is not an input of this action")
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	return out, nil
+}
+
+func typeInput(t manifest.InputType, v any) (any, error) {
+	switch t {
+	case manifest.InputNumber:
+		switch n := v.(type) {
+		case float64, int, int64, json.Number:
+			return n, nil
+		case string:
+			if _, err := strconv.ParseFloat(n, 64); err != nil {
+				return nil, fmt.Errorf("%q is not a number", n)
+			}
+			return json.Number(n), nil
+		}
+		return nil, fmt.Errorf("want a number, got %T", v)
+	case manifest.InputBoolean:
+		switch b := v.(type) {
+		case bool:
+			return b, nil
+		case string:
+			p, err := strconv.ParseBool(b)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not a boolean", b)
+			}
+			return p, nil
+		}
+		return nil, fmt.Errorf("want a boolean, got %T", v)
+	}
+	switch s := v.(type) {
+	case string:
+		return s, nil
+	case float64, int, int64, json.Number, bool:
+		return fmt.Sprint(s), nil
+	}
+	return nil, fmt.Errorf("want a string, got %T", v)
+}
