@@ -53,6 +53,8 @@ type App struct {
 // is a file with a constructor, added here.
 func (a *App) commands() []*urfave.Command {
 	return []*urfave.Command{
+		a.testCommand(),
+		a.callCommand(),
 		a.schemaCommand(),
 		a.versionCommand(),
 	}
@@ -100,7 +102,17 @@ func (a *App) report(err error) int {
 	}
 	var ue *usageError
 	var ie *ioError
+	var fe *failure
+	var re *reported
 	switch {
+	case errors.As(err, &re):
+		return ExitFindings
+	case errors.As(err, &fe):
+		fmt.Fprintf(a.stderr(), "%s: %s: %v\n", name, fe.kind, fe.err)
+		if fe.hint != "" {
+			fmt.Fprintf(a.stderr(), "hint: %s\n", fe.hint)
+		}
+		return ExitFindings
 	case errors.As(err, &ue):
 		help := name
 		if ue.command != "" {
