@@ -1,0 +1,312 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxSize is the size, in bytes, of the largest manifest file Parse, Load
+// and ParseReader read: 4 MiB.
+const MaxSize = 4 << 20
+
+// Syntax is the notation a manifest file is written in.
+type Syntax string
+
+// The manifest notations.
+const (
+	SyntaxYAML Syntax = "yaml"
+	SyntaxJSON Syntax = "json"
+)
+
+// File is a loaded manifest file: its source, the syntax tree with the
+// position of every node, and the decoded manifest.
+type File struct {
+	// Path is the file's path as given to Parse or Load; positions carry it.
+	Path string
+	// Source is the file's content as read.
+	Source []byte
+	// Syntax is the notation the file was read as: JSON for a .json file
+	// or, without a .json, .yaml or .yml extension, for content that is a
+	// valid JSON object; YAML otherwise.
+	Syntax Syntax
+	// Manifest is the decoded manifest; never nil. When loading found
+	// errors it holds what could be decoded, and is empty when the file is
+	// not well-formed.
+	Manifest *Manifest
+
+	// root is the document's top node; nil when the file is not
+	// well-formed or empty.
+	root *yaml.Node
+}
+
+// Load reads and parses the manifest file at path (see Parse). An error
+// reading the file is returned wrapped, never as Errors, so callers can tell
+// I/O failures (errors.Is(err, fs.ErrNotExist)) from bad content
+// (errors.As(err, new(Errors))).
+func Load(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load manifest: %w", err)
+	}
+	defer fh.Close()
+	return ParseReader(path, fh)
+}
+
+// ParseReader reads at most MaxSize+1 bytes from r and parses them (see
+// Parse); path names the source in positions and chooses the notation, so
+// "-" for standard input is read as JSON when it is a valid JSON object and
+// as YAML otherwise. A read error is returned wrapped, never as Errors.
+func ParseReader(path string, r io.Reader) (*File, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("load manifest %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse reads a manifest from data, strictly: it reports every unknown key
+// (with the valid keys and the nearest one), duplicate key, value of the
+// wrong type, template whose {{ }} syntax is wrong, bad duration and
+// regular expression that does not compile, and refuses YAML anchors,
+// aliases, merge keys and tags. path names the file in positions and
+// chooses the notation: .json files are JSON (RFC 8259, checked strictly),
+// .yaml and .yml files YAML; other names are read as JSON when the content
+// is a valid JSON object and as YAML otherwise.
+//
+// Parse always returns a File. When the content has problems the error is
+// an Errors value listing all of them, sorted by position, and the File
+// holds what could be decoded. Parse does not check meaning (required keys,
+// allowed values, which keys an auth type takes): that is the validator's
+// job, run on File.Document and File.Manifest.
+func Parse(path string, data []byte) (*File, error) {
+	f := &File{Path: path, Source: data, Syntax: SyntaxYAML, Manifest: &Manifest{}}
+	d := &decoder{file: f}
+	if d.checkInput(data) {
+		data = bytes.TrimPrefix(data, utf8BOM)
+		d.lines = newLineIndex(data)
+		if isJSON(path, data) {
+			f.Syntax = SyntaxJSON
+			f.root = d.parseJSON(data)
+		} else {
+			f.root = d.parseYAML(data)
+		}
+		if f.root != nil {
+			d.decode(reflect.ValueOf(f.Manifest).Elem(), f.root)
+		}
+	}
+	if len(d.errs) == 0 {
+		return f, nil
+	}
+	d.errs.sort()
+	return f, d.errs
+}
+
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// checkInput reports a file that is too large or not UTF-8 text, and says
+// whether parsing can go on.
+func (d *decoder) checkInput(data []byte) bool {
+	if len(data) > MaxSize {
+		d.errAt(1, 1, KindSyntax, fmt.Sprintf("the file is larger than %d MiB, the limit for a manifest", MaxSize>>20))
+		return false
+	}
+	if bytes.HasPrefix(data, []byte("\xfe\xff")) || bytes.HasPrefix(data, []byte("\xff\xfe")) {
+		d.errAt(1, 1, KindSyntax, "the file is UTF-16 text: save it as UTF-8")
+		return false
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		line, col := newLineIndex(data).pos(i)
+		d.errAt(line, col, KindSyntax, "the file holds a NUL byte: a manifest is UTF-8 text, not binary data")
+		return false
+	}
+	if !utf8.Valid(data) {
+		i := 0
+		for i < len(data) {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			i += size
+		}
+		line, col := newLineIndex(data).pos(i)
+		d.errAt(line, col, KindSyntax, "the file is not valid UTF-8 text here: save it as UTF-8")
+		return false
+	}
+	return true
+}
+
+// isJSON says whether to read data as JSON.
+func isJSON(path string, data []byte) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		return true
+	case ".yaml", ".yml":
+		return false
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	return len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(data)
+}
+
+// parseYAML parses data as one YAML document and returns its top node, or
+// nil after reporting why there is none.
+func (d *decoder) parseYAML(data []byte) (root *yaml.Node) {
+	defer func() {
+		// The YAML library panics on no known input; should it ever, the
+		// caller gets an error, not a crash.
+		if r := recover(); r != nil {
+			d.errAt(1, 1, KindSyntax, fmt.Sprintf("the YAML parser failed on this file: %v", r))
+			root = nil
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			d.errAt(1, 1, KindSyntax, emptyMsg)
+		} else {
+			d.yamlSyntaxError(err)
+		}
+		return nil
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		d.yamlSyntaxError(err)
+	default:
+		d.errAt(next.Line, next.Column, KindSyntax,
+			`a manifest file holds one YAML document: remove this "---" and what follows, or move the next manifest to a file of its own`)
+	}
+	if len(doc.Content) == 0 || isNull(doc.Content[0]) {
+		d.errAt(max(doc.Line, 1), max(doc.Column, 1), KindSyntax, emptyMsg)
+		return nil
+	}
+	return doc.Content[0]
+}
+
+const emptyMsg = `the file is empty: a manifest is a mapping that starts with "connkit: v1"`
+
+// yamlSyntaxRE splits the YAML library's syntax error messages.
+var yamlSyntaxRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+// yamlSyntaxError reports a YAML syntax error. The YAML library gives only
+// the line, so the column is that of the line's first character.
+func (d *decoder) yamlSyntaxError(err error) {
+	msg := err.Error()
+	line := 1
+	if m := yamlSyntaxRE.FindStringSubmatch(msg); m != nil {
+		if n, convErr := strconv.Atoi(m[1]); convErr == nil {
+			line = n
+		}
+		msg = m[2]
+	}
+	text := d.lines.line(line)
+	indent := strings.TrimLeft(text, " \t")
+	col := utf8.RuneCountInString(text[:len(text)-len(indent)]) + 1
+	if strings.Contains(text[:len(text)-len(indent)], "\t") {
+		msg += ` (indent with spaces: YAML does not allow tabs in indentation)`
+	}
+	d.errAt(max(line, 1), col, KindSyntax, "YAML syntax error: "+msg)
+}
+
+// Document returns the document as the generic value encoding/json would
+// decode it to (map[string]any, []any, string, json.Number, bool, nil), for
+// JSON Schema validation; pointers into it are pointers into the file, so
+// File.Pos maps a schema error's instance location to a line and column.
+// YAML numbers are written as JSON numbers (0x10 as 16); non-finite ones
+// (.inf, .nan) stay float64. Of duplicated keys the first is kept. It
+// builds a new value at each call and returns nil when the file is not
+// well-formed.
+func (f *File) Document() any {
+	if f.root == nil {
+		return nil
+	}
+	return documentValue(f.root)
+}
+
+// documentValue returns the generic value of n.
+func documentValue(n *yaml.Node) any {
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				continue
+			}
+			if _, dup := m[k.Value]; !dup {
+				m[k.Value] = documentValue(n.Content[i+1])
+			}
+		}
+		return m
+	case yaml.SequenceNode:
+		s := make([]any, len(n.Content))
+		for i, c := range n.Content {
+			s[i] = documentValue(c)
+		}
+		return s
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case tagNull:
+			return nil
+		case tagBool:
+			if b, err := strconv.ParseBool(n.Value); err == nil {
+				return b
+			}
+		case tagInt, tagFloat:
+			return jsonNumber(n.Value)
+		}
+		return n.Value
+	}
+	return nil
+}
+
+// jsonNumberRE matches a number as RFC 8259 writes it.
+var jsonNumberRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+
+// jsonNumber converts a YAML number to a json.Number, keeping its text when
+// it is already a JSON number; a non-finite number is a float64 and text
+// that is no number is returned as is.
+func jsonNumber(s string) any {
+	if jsonNumberRE.MatchString(s) {
+		return json.Number(s)
+	}
+	if i, err := strconv.ParseInt(s, 0, 64); err == nil {
+		return json.Number(strconv.FormatInt(i, 10))
+	}
+	f, ok := parseFloat(s)
+	switch {
+	case !ok:
+		return s
+	case math.IsInf(f, 0) || math.IsNaN(f):
+		return f
+	}
+	return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+}
+
+// parseFloat parses a YAML float, including .inf, -.inf and .nan.
+func parseFloat(s string) (float64, bool) {
+	switch strings.ToLower(strings.TrimPrefix(s, "+")) {
+	case ".inf":
+		return math.Inf(1), true
+	case "-.inf":
+		return math.Inf(-1), true
+	case ".nan":
+		return math.NaN(), true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	return f, err == nil
+}
