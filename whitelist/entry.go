@@ -111,7 +111,11 @@ func parseEntry(s string) (Entry, *BlockedError) {
 	e.Raw = s
 	switch {
 	case e.Wildcard:
-		if ps, _ := publicsuffix.PublicSuffix(e.Host); ps == e.Host {
+		// Only ICANN suffixes (com, co.uk) are refused: a private suffix such
+		// as myshopify.com is a provider's own domain whose subdomains are
+		// its customers' tenants, which is what a wildcard entry is for. A bare
+		// top-level domain (example, test) is refused like an ICANN one.
+		if ps, icann := publicsuffix.PublicSuffix(e.Host); ps == e.Host && (icann || !strings.Contains(ps, ".")) {
 			return Entry{}, &BlockedError{Rule: RuleHost, Reason: fmt.Sprintf(
 				"*.%s would match every site under the public suffix %q; name the provider's own domain, like *.example.com", e.Host, e.Host)}
 		}

@@ -51,6 +51,9 @@ func TestParseEntryValid(t *testing.T) {
 			whitelist.Entry{Scheme: "https", Host: "api.acme.example", Port: 443, Path: "/a b"}},
 		{"https://a_b.acme.example/", "https://a_b.acme.example/",
 			whitelist.Entry{Scheme: "https", Host: "a_b.acme.example", Port: 443, Path: "/"}},
+		// A private public suffix is a provider's tenant domain.
+		{"https://*.myshopify.com/admin/", "https://*.myshopify.com/admin/",
+			whitelist.Entry{Scheme: "https", Host: "myshopify.com", Wildcard: true, Port: 443, Path: "/admin"}},
 		{"https://169.254.169.254/latest/", "https://169.254.169.254/latest/",
 			whitelist.Entry{Scheme: "https", Host: "169.254.169.254", Port: 443, Path: "/latest"}},
 	}
@@ -93,7 +96,6 @@ func TestParseEntryInvalid(t *testing.T) {
 		{"https://*api.acme.example/", "whole first label"},
 		{"https://*.com/", "public suffix"},
 		{"https://*.co.uk/", "public suffix"},
-		{"https://*.github.io/", "public suffix"},
 		{"https://*.example/", "public suffix"},
 		{"https://*.10.0.0.1/", "cannot precede an IP address"},
 		{"https://a.example/v2/*", "wildcards are not allowed in the path"},
