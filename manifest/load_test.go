@@ -19,7 +19,7 @@ import (
 // The valid keys of some mappings, as unknown-key errors list them.
 const (
 	topKeys      = "connkit, id, name, description, docs_url, fields, base_url, auth, auth_methods, whitelist, defaults, http, test, label, identity, actions"
-	endpointKeys = "url, method, client_auth, basic_raw, client_id, client_secret, grant_type, scope, include_scope, format, params, query, headers, response, retry"
+	endpointKeys = "url, method, client_auth, basic_raw, client_id, client_secret, grant_type, scope, scope_delimiter, include_scope, format, params, query, headers, response, retry"
 	fieldKeys    = "key, label, type, required, default, options, pattern, help, placeholder"
 	actionKeys   = "description, input, method, path, url, query, headers, format, body"
 	authKeys     = "type, basic, issuer, authorize, token, refresh, revoke, renew_before, default_lifetime, renew_on, apply"

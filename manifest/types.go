@@ -199,6 +199,11 @@ type Authorize struct {
 	ResponseType string `json:"response_type,omitempty"`
 	// Scope is the space-delimited list of scopes requested.
 	Scope Template `json:"scope,omitempty"`
+	// ScopeDelimiter joins the scopes when they are sent: " " (RFC 6749
+	// section 3.3, the default) or "," for providers that document
+	// comma-separated scopes (Slack, Shopify). Scope itself stays
+	// space-delimited.
+	ScopeDelimiter ScopeDelimiter `json:"scope_delimiter,omitempty"`
 	// PKCE is the code challenge method: S256 (default), plain or none.
 	PKCE PKCEMethod `json:"pkce,omitempty" jsonschema:"enum=S256,enum=plain,enum=none"`
 	// Params are extra authorize parameters (access_type=offline,
@@ -251,6 +256,9 @@ type Endpoint struct {
 	GrantType string `json:"grant_type,omitempty"`
 	// Scope is the space-delimited, case-sensitive list of scopes requested.
 	Scope Template `json:"scope,omitempty"`
+	// ScopeDelimiter joins the scopes when they are sent: " " (the
+	// default) or "," (see Authorize.ScopeDelimiter).
+	ScopeDelimiter ScopeDelimiter `json:"scope_delimiter,omitempty"`
 	// IncludeScope sends the scope parameter (default true).
 	IncludeScope *bool `json:"include_scope,omitempty"`
 	// Format is the request body encoding: form (default) or json.
@@ -372,6 +380,10 @@ type Test struct {
 	Request Request `json:"request"`
 	// Expect is the success rule.
 	Expect *Expect `json:"expect,omitempty"`
+	// ReadOnly acknowledges that the provider documents a test call with a
+	// method other than GET or HEAD as read-only (Dropbox's
+	// POST users/get_current_account).
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 // Expect is a success rule for a response.

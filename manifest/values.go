@@ -3,6 +3,7 @@ package manifest
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/invopop/jsonschema"
@@ -71,4 +72,21 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	}
 	*d = v
 	return nil
+}
+
+// ScopeDelimiter joins scopes when they are sent: " " or ",".
+type ScopeDelimiter string
+
+// JSONSchema lists the delimiters.
+func (ScopeDelimiter) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{Type: "string", Enum: []any{" ", ","},
+		Description: `How scopes are joined when sent: " " (RFC 6749 section 3.3, the default) or "," where the provider documents it.`}
+}
+
+// Join joins space-delimited scopes with the delimiter (a space when empty).
+func (d ScopeDelimiter) Join(scope string) string {
+	if d == "" || d == " " {
+		return scope
+	}
+	return strings.Join(strings.Fields(scope), string(d))
 }
