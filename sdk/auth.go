@@ -37,7 +37,7 @@ func (conn *Connection) fetch(ctx context.Context) (*tokens.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	return conn.tc.Fetch(ctx, req, conn.m.token.mapping)
+	return conn.m.tc.Fetch(ctx, req, conn.m.token.mapping)
 }
 
 // refreshEndpoint is the refresh API: the manifest's, or RFC 6749 section 6
@@ -73,7 +73,7 @@ func (conn *Connection) refresh(ctx context.Context, ep *endpoint, cur *tokens.T
 	if ep.src.Response == nil {
 		m = conn.m.token.mapping
 	}
-	tok, err := conn.tc.Fetch(ctx, req, m)
+	tok, err := conn.m.tc.Fetch(ctx, req, m)
 	if err != nil {
 		return nil, err
 	}
@@ -110,6 +110,16 @@ func (conn *Connection) tokenRequest(e, base *endpoint, d interp.Data, grant str
 		if clientAuth == "" {
 			clientAuth, basicRaw = base.src.ClientAuth, base.src.BasicRaw
 		}
+	}
+	if clientAuth == "" && conn.m.auth.Type == manifest.AuthLogin {
+		// A login API has no client authentication unless it asks for it:
+		// its body, query and headers are exactly what the manifest writes.
+		clientAuth = manifest.ClientAuthNone
+	}
+	if clientAuth == manifest.ClientAuthNone {
+		// A public client (or a revoke API that wants none) never sends the
+		// secret it would otherwise inherit from the token API.
+		bSecret = nil
 	}
 	urlT := pick(e.url, bURL)
 	if urlT == nil {

@@ -143,10 +143,13 @@ type method struct {
 	renewBefore time.Duration
 	renewStatus map[int]bool
 	renewBody   []*regexp.Regexp
-	// policy and base are set by compile: the whitelist policy and the
-	// guarded transport of the method's connections.
-	policy *whitelist.Policy
-	base   http.RoundTripper
+	// Set by Connector.guard: the whitelist policy, the guarded transport
+	// and redirect rule of the method's connections, and the client of its
+	// token, refresh and revoke APIs.
+	policy        *whitelist.Policy
+	base          http.RoundTripper
+	checkRedirect func(*http.Request, []*http.Request) error
+	tc            *tokens.Client
 }
 
 // defaultBearer is the apply rule of OAuth 2.0 and login methods that give

@@ -4,20 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
-
-	"github.com/go-resty/resty/v2"
 
 	"github.com/connkit/connkit/manifest"
 	"github.com/connkit/connkit/manifest/interp"
 	"github.com/connkit/connkit/sdk/secret"
 	"github.com/connkit/connkit/sdk/tokens"
-	"github.com/connkit/connkit/whitelist"
 )
 
 // ConnectOptions tune Connect.
@@ -31,24 +29,21 @@ type ConnectOptions struct {
 }
 
 // Connection is one connected account: its field values, its token and the
-// HTTP clients that apply the connector's policy. It is safe for concurrent
-// use.
+// HTTP client that applies the connector's policy. It is safe for
+// concurrent use.
 type Connection struct {
-	c       *Connector
-	m       *method
-	fields  map[string]any
-	policy  *whitelist.Policy
-	source  *tokens.Source
-	tc      *tokens.Client
-	hc      *http.Client
-	defQ    url.Values
-	defH    http.Header
-	rcOnce  sync.Once
-	rc      *resty.Client
-	mu      sync.Mutex
+	c      *Connector
+	m      *method
+	fields map[string]any
+	source *tokens.Source
+	hc     *http.Client
+	defQ   url.Values
+	defH   http.Header
+	// creds caches the credentials rendered for the current token.
+	creds   atomic.Pointer[credentials]
+	revoked atomic.Bool
 	label   string
 	ident   string
-	revoked bool
 }
 
 // Connect checks values against the connector's fields, obtains a token (for
@@ -78,6 +73,10 @@ func (c *Connector) Connect(ctx context.Context, values Values, opts ConnectOpti
 		if _, err := conn.source.Token(ctx); err != nil {
 			return nil, classify(fmt.Errorf("obtain a token: %w", err))
 		}
+	} else if _, err := conn.credentials(nil); err != nil {
+		// Static credentials are rendered once: a value that cannot go
+		// into a header or query is refused before any request.
+		return nil, err
 	}
 	if err := conn.verify(ctx); err != nil {
 		return nil, err
@@ -86,31 +85,29 @@ func (c *Connector) Connect(ctx context.Context, values Values, opts ConnectOpti
 }
 
 func (c *Connector) newConnection(m *method, fields map[string]any) (*Connection, error) {
-	opts := c.reg.opts
-	conn := &Connection{c: c, m: m, fields: fields,
-		policy: m.policy}
+	conn := &Connection{c: c, m: m, fields: fields}
 	d := interp.Data{Fields: fields}
 	var err error
 	if conn.defQ, err = renderQuery(c.defQuery, d); err != nil {
-		return nil, &Error{Kind: KindConfig, Err: fmt.Errorf("defaults.query: %w", err)}
+		return nil, classify(fmt.Errorf("defaults.query: %w", err))
 	}
 	if conn.defH, err = renderHeader(c.defHead, d); err != nil {
-		return nil, &Error{Kind: KindConfig, Err: fmt.Errorf("defaults.headers: %w", err)}
+		return nil, classify(fmt.Errorf("defaults.headers: %w", err))
 	}
-	base := m.base
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		return nil, fmt.Errorf("cookie jar: %w", err)
 	}
+	// No Client.Timeout: it costs a timer and a context per request. The
+	// method's transport bounds the wait for response headers with the
+	// manifest's timeout; Do and Run bound whole requests with a context.
 	conn.hc = &http.Client{
-		Transport:     &authTransport{conn: conn, next: base},
-		CheckRedirect: conn.policy.CheckRedirect(c.maxRedir, c.follow),
+		Transport:     &authTransport{conn: conn, next: m.base},
+		CheckRedirect: m.checkRedirect,
 		Jar:           jar,
-		Timeout:       c.timeout,
 	}
 	if m.usesToken() {
-		conn.tc = &tokens.Client{HTTP: &http.Client{Transport: base, Timeout: c.timeout}, Now: opts.Now}
-		conn.source = tokens.NewSource(conn.fetch, tokens.SourceOptions{RenewBefore: m.renewBefore, Now: opts.Now})
+		conn.source = tokens.NewSource(conn.fetch, tokens.SourceOptions{RenewBefore: m.renewBefore, Now: c.reg.opts.Now})
 	}
 	return conn, nil
 }
@@ -154,13 +151,33 @@ func (conn *Connection) ExpiresAt() time.Time {
 
 // HTTPClient returns an *http.Client that sends requests with the
 // connection's policy: the whitelist checked before every request, at every
-// redirect hop and at dial time; the defaults merged; the credentials applied
-// and renewed. Any Go API client can use it.
-func (conn *Connection) HTTPClient() *http.Client { return conn.hc }
+// redirect hop and at dial time; redirects followed only as the manifest
+// allows; the defaults merged; the credentials applied and renewed; the
+// connection's own cookie jar. Any Go API client can use it. The manifest's
+// http.timeout bounds the wait for the response headers; bound the whole
+// request, body included, with its context. Each call returns a new
+// client, so changing it does not change the connection.
+func (conn *Connection) HTTPClient() *http.Client {
+	hc := *conn.hc
+	return &hc
+}
 
 // String describes the connection without its secrets.
 func (conn *Connection) String() string {
 	return fmt.Sprintf("connection %s/%s %q", conn.c.m.ID, conn.m.key, conn.label)
+}
+
+// GoString describes the connection without its secrets, for %#v.
+func (conn *Connection) GoString() string { return "sdk.Connection{" + conn.String() + "}" }
+
+// Format writes String for every verb, so that no fmt directive prints the
+// connection's fields, tokens or secrets.
+func (conn *Connection) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, conn.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, conn.String())
 }
 
 // data returns the template data of the connection with the token's values.
@@ -190,16 +207,14 @@ func tokenData(tok *tokens.Token) map[string]any {
 }
 
 // token returns the current valid token, renewing it when due; nil for a
-// method without one.
+// method without one. A revoked connection fails with KindRevoked.
 func (conn *Connection) token(ctx context.Context) (*tokens.Token, error) {
+	if conn.revoked.Load() {
+		return nil, &Error{Kind: KindRevoked, Err: fmt.Errorf("connection %s/%s was revoked", conn.c.m.ID, conn.m.key),
+			Hint: "connect the account again"}
+	}
 	if conn.source == nil {
 		return nil, nil
-	}
-	conn.mu.Lock()
-	revoked := conn.revoked
-	conn.mu.Unlock()
-	if revoked {
-		return nil, &Error{Kind: KindRevoked, Err: errors.New("the connection was revoked"), Hint: "connect the account again"}
 	}
 	return conn.source.Token(ctx)
 }

@@ -1,12 +1,16 @@
 package sdk
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"time"
 
 	"github.com/connkit/connkit/manifest"
 	"github.com/connkit/connkit/manifest/interp"
+	"github.com/connkit/connkit/sdk/tokens"
 	"github.com/connkit/connkit/whitelist"
 )
 
@@ -89,12 +93,12 @@ func compile(r *Registry, f *manifest.File) (*Connector, error) {
 		am := &m.AuthMethods[i]
 		c.methods = append(c.methods, cp.method(fmt.Sprintf("auth_methods[%d].auth", i), am.Key, am.Label, m.Fields, am.Fields, &am.Auth))
 	}
-	for _, mt := range c.methods {
-		mt.policy = &whitelist.Policy{List: list, AllowPrivate: r.opts.AllowPrivateNetworks,
-			Resolver: r.opts.Resolver, SecretHeaders: paramNames(mt.applyHeader)}
-		// One guarded connection pool per auth method, shared by its
-		// connections.
-		mt.base = mt.policy.RoundTripper(mt.policy.Transport())
+	if h := m.HTTP; h != nil {
+		if h.Timeout > 0 {
+			c.timeout = time.Duration(h.Timeout)
+		}
+		c.follow = h.FollowRedirects
+		c.maxRedir = h.MaxRedirects
 	}
 	if len(c.methods) == 0 {
 		return nil, fmt.Errorf("manifest has neither auth nor auth_methods: add an auth section (type: none for a public API)")
@@ -110,17 +114,57 @@ func compile(r *Registry, f *manifest.File) (*Connector, error) {
 	for name, a := range m.Actions {
 		c.actions[name] = &action{req: cp.request("actions."+name, &a.Request), inputs: a.Input}
 	}
-	if h := m.HTTP; h != nil {
-		if h.Timeout > 0 {
-			c.timeout = time.Duration(h.Timeout)
-		}
-		c.follow = h.FollowRedirects
-		c.maxRedir = h.MaxRedirects
-	}
 	if cp.err != nil {
 		return nil, cp.err
 	}
+	for _, mt := range c.methods {
+		c.guard(mt)
+	}
 	return c, nil
+}
+
+// guard builds an auth method's whitelist policy and its HTTP stack,
+// shared by the method's connections: one guarded connection pool, the
+// redirect rule, and the token client.
+func (c *Connector) guard(mt *method) {
+	opts := c.reg.opts
+	mt.policy = &whitelist.Policy{List: c.list, AllowPrivate: opts.AllowPrivateNetworks,
+		Resolver: opts.Resolver, SecretHeaders: paramNames(mt.applyHeader)}
+	tr := mt.policy.Transport()
+	tr.ResponseHeaderTimeout = c.timeout
+	if opts.RootCAs != nil {
+		tr.TLSClientConfig.RootCAs = opts.RootCAs
+	}
+	rt := mt.policy.RoundTripper(tr)
+	if opts.Debug {
+		plain := map[string]bool{}
+		for _, p := range c.defHead {
+			plain[http.CanonicalHeaderKey(p.name)] = true
+		}
+		for _, p := range mt.applyHeader {
+			delete(plain, http.CanonicalHeaderKey(p.name))
+		}
+		rt = &logTransport{log: c.reg.log, plain: plain, next: rt}
+	}
+	mt.base = rt
+	mt.checkRedirect = mt.policy.CheckRedirect(c.maxRedir, c.follow)
+	if mt.usesToken() || mt.revoke != nil {
+		mt.tc = &tokens.Client{
+			HTTP:   &http.Client{Transport: rt, Timeout: c.timeout},
+			Now:    opts.Now,
+			Sleep:  opts.Sleep,
+			Policy: tokenRetryPolicy,
+		}
+	}
+}
+
+// tokenRetryPolicy is tokens.DefaultRetryPolicy except that a request the
+// whitelist refused is never retried: it would be refused again.
+func tokenRetryPolicy(ctx context.Context, resp *tokens.Response, err error) bool {
+	if err != nil && errors.Is(err, whitelist.ErrBlocked) {
+		return false
+	}
+	return tokens.DefaultRetryPolicy(ctx, resp, err)
 }
 
 func (c *Connector) method(key string) (*method, error) {

@@ -6,16 +6,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/go-resty/resty/v2"
-
 	"github.com/connkit/connkit/manifest"
 	"github.com/connkit/connkit/manifest/interp"
+	"github.com/connkit/connkit/sdk/tokens"
 )
 
 // MaxResponseSize bounds the response bodies Do and Run read.
@@ -60,49 +61,87 @@ func (r *Response) JSON() (any, error) {
 	return v, nil
 }
 
-// resty returns the connection's resty client, built on first use over the
-// connection's HTTP client (so its cookie jar is the connection's own).
-func (conn *Connection) resty() *resty.Client {
-	conn.rcOnce.Do(func() {
-		rc := resty.NewWithClient(conn.hc).SetResponseBodyLimit(MaxResponseSize)
-		if conn.c.reg.opts.Debug {
-			rc.SetLogger(restyLogger{conn.c.reg.log}).SetDebug(true).
-				OnRequestLog(sanitizeRequestLog).OnResponseLog(sanitizeResponseLog)
-		}
-		conn.rc = rc
-	})
-	return conn.rc
-}
-
 // Do sends an API request with the connection's policy and returns the
 // response whatever its status; the error is for requests that got no
-// response (blocked, network, token).
+// response (blocked, network, token, timeout) or whose body exceeds
+// MaxResponseSize. The manifest's http.timeout bounds the whole request.
 func (conn *Connection) Do(ctx context.Context, req *Request) (*Response, error) {
-	target, err := conn.resolve(req.Path, req.URL)
+	tok, err := conn.token(ctx)
+	if err != nil {
+		return nil, classify(fmt.Errorf("obtain a token: %w", err))
+	}
+	target, err := conn.resolve(tok, req.Path, req.URL)
 	if err != nil {
 		return nil, err
 	}
-	r := conn.resty().R().SetContext(ctx)
-	if len(req.Query) > 0 {
-		r.SetQueryParamsFromValues(req.Query)
-	}
-	for k, vs := range req.Header {
-		for _, v := range vs {
-			r.Header.Add(k, v)
-		}
-	}
+	var body io.Reader
 	if req.Body != nil {
-		r.SetBody(req.Body)
+		// A *bytes.Reader gives the request a GetBody, so the body can be
+		// replayed when the token is renewed.
+		body = bytes.NewReader(req.Body)
 	}
 	method := req.Method
 	if method == "" {
 		method = http.MethodGet
 	}
-	resp, err := r.Execute(method, target)
+	ctx, cancel := context.WithTimeout(ctx, conn.c.timeout)
+	defer cancel()
+	hr, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return nil, &Error{Kind: KindConfig, Err: fmt.Errorf("request %s %s: %w", method, redactURL(target), unwrapURL(err))}
+	}
+	if len(req.Query) > 0 {
+		q := hr.URL.Query()
+		for k, vs := range req.Query {
+			q[k] = vs
+		}
+		hr.URL.RawQuery = q.Encode()
+	}
+	for k, vs := range req.Header {
+		hr.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	resp, err := conn.hc.Do(hr)
 	if err != nil {
 		return nil, classify(unwrapURL(err))
 	}
-	return &Response{Status: resp.StatusCode(), Header: resp.Header(), Body: resp.Body()}, nil
+	defer resp.Body.Close()
+	b, err := readBody(resp)
+	if err != nil {
+		return nil, classify(fmt.Errorf("read the response of %s %s: %w", method, safeURL(hr.URL), err))
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
+
+// ErrResponseTooLarge is returned by Do and Run for a response body larger
+// than MaxResponseSize.
+var ErrResponseTooLarge = fmt.Errorf("the response body is larger than %d MiB", MaxResponseSize>>20)
+
+// readBody reads a response body of at most MaxResponseSize bytes, in one
+// allocation when the length is announced.
+func readBody(resp *http.Response) ([]byte, error) {
+	n := int64(512)
+	if resp.ContentLength >= 0 && resp.ContentLength <= MaxResponseSize {
+		n = resp.ContentLength + 1 // +1: reaching EOF needs no growth
+	}
+	b := make([]byte, 0, n)
+	r := io.LimitReader(resp.Body, MaxResponseSize+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		k, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+k]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(b) > MaxResponseSize {
+		return nil, ErrResponseTooLarge
+	}
+	return b, nil
 }
 
 // unwrapURL strips the *url.Error that net/http wraps around transport
@@ -115,33 +154,37 @@ func unwrapURL(err error) error {
 	return err
 }
 
-// redactURL drops the query and userinfo of a URL for messages.
+// redactURL drops the query, fragment and userinfo of a URL for messages.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(unparsable URL)"
 	}
-	u.User, u.RawQuery, u.Fragment = nil, "", ""
-	return u.String()
+	return safeURL(u)
 }
 
 // resolve returns the absolute URL of a request: path against the base URL
-// (rendered with the current token, which may carry the API host), or url.
-func (conn *Connection) resolve(path, abs string) (string, error) {
-	if (path == "") == (abs == "") && path == "" {
-		return "", &Error{Kind: KindConfig, Err: errors.New("the request has neither a path nor a URL")}
-	}
-	if abs != "" {
+// (rendered with tok, which may carry the API host), or url.
+func (conn *Connection) resolve(tok *tokens.Token, path, abs string) (string, error) {
+	switch {
+	case path == "" && abs == "":
+		return "", &Error{Kind: KindConfig, Err: errors.New("the request has neither a path nor a URL: set one")}
+	case path != "" && abs != "":
+		return "", &Error{Kind: KindConfig, Err: errors.New("the request has both a path and a URL: set one")}
+	case abs != "":
 		return abs, nil
 	}
 	if conn.c.baseURL == nil {
 		return "", &Error{Kind: KindConfig, Err: errors.New("the connector has no base_url: give an absolute URL")}
 	}
-	base, err := conn.c.baseURL.RenderURL(conn.data(conn.Token()))
+	cr, err := conn.credentials(tok)
 	if err != nil {
-		return "", classify(fmt.Errorf("base_url: %w", err))
+		return "", err
 	}
-	return joinURL(base, path), nil
+	if cr.baseErr != nil {
+		return "", cr.baseErr
+	}
+	return joinURL(cr.base, path), nil
 }
 
 // send renders a declarative request with d and sends it.
@@ -446,15 +489,25 @@ func typeInput(t manifest.InputType, v any) (any, error) {
 	switch t {
 	case manifest.InputNumber:
 		switch n := v.(type) {
-		case float64, int, int64, json.Number:
+		case int, int64:
+			return n, nil
+		case float64:
+			if math.IsNaN(n) || math.IsInf(n, 0) {
+				return nil, fmt.Errorf("%v is not a finite number", n)
+			}
+			return n, nil
+		case json.Number:
+			if _, ok := parseNumber(string(n)); !ok {
+				return nil, fmt.Errorf("%q is not a number", string(n))
+			}
 			return n, nil
 		case string:
-			if _, err := strconv.ParseFloat(n, 64); err != nil {
+			if _, ok := parseNumber(n); !ok {
 				return nil, fmt.Errorf("%q is not a number", n)
 			}
-			return json.Number(n), nil
+			return json.Number(strings.TrimSpace(n)), nil
 		}
-		return nil, fmt.Errorf("want a number, got %T", v)
+		return nil, fmt.Errorf("want a number, got %s", typeName(v))
 	case manifest.InputBoolean:
 		switch b := v.(type) {
 		case bool:
@@ -466,7 +519,7 @@ func typeInput(t manifest.InputType, v any) (any, error) {
 			}
 			return p, nil
 		}
-		return nil, fmt.Errorf("want a boolean, got %T", v)
+		return nil, fmt.Errorf("want a boolean, got %s", typeName(v))
 	}
 	switch s := v.(type) {
 	case string:
@@ -474,5 +527,22 @@ func typeInput(t manifest.InputType, v any) (any, error) {
 	case float64, int, int64, json.Number, bool:
 		return fmt.Sprint(s), nil
 	}
-	return nil, fmt.Errorf("want a string, got %T", v)
+	return nil, fmt.Errorf("want a string, got %s", typeName(v))
+}
+
+// typeName names the JSON type of an input value for messages.
+func typeName(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "a list"
+	case bool:
+		return "a boolean"
+	case string:
+		return "a string"
+	case float64, float32, int, int64, int32, json.Number:
+		return "a number"
+	}
+	return fmt.Sprintf("a %T", v)
 }

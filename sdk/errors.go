@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 
@@ -32,6 +33,8 @@ const (
 	KindNetwork Kind = "network"
 	// KindTimeout: the request or the caller's context timed out.
 	KindTimeout Kind = "timeout"
+	// KindCanceled: the caller's context was canceled.
+	KindCanceled Kind = "canceled"
 	// KindRevoked: the connection was revoked.
 	KindRevoked Kind = "revoked"
 	// KindInternal: anything else.
@@ -51,6 +54,16 @@ type Error struct {
 
 // Error returns the underlying message.
 func (e *Error) Error() string { return e.Err.Error() }
+
+// MarshalJSON encodes the error as the CLI reports it: {"kind", "message",
+// "hint"}.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Kind    Kind   `json:"kind"`
+		Message string `json:"message"`
+		Hint    string `json:"hint,omitempty"`
+	}{e.Kind, e.Error(), e.Hint})
+}
 
 // Unwrap returns the underlying error.
 func (e *Error) Unwrap() error { return e.Err }
@@ -98,6 +111,8 @@ func classify(err error) *Error {
 	switch {
 	case errors.Is(err, whitelist.ErrBlocked):
 		return &Error{Kind: KindBlocked, Err: err, Hint: "add the URL to the manifest's whitelist if the connector really needs it"}
+	case errors.As(err, &he) && he.Ref.Scope == "token":
+		return &Error{Kind: KindAuth, Err: err, Hint: "the token API answered a token that cannot go into a header (it holds a line break or NUL): check auth.token.response"}
 	case errors.As(err, &ue), errors.As(err, &he):
 		return &Error{Kind: KindBlocked, Err: err, Hint: "check the field values inserted into the URL or header"}
 	case errors.As(err, &te):
@@ -107,7 +122,9 @@ func classify(err error) *Error {
 	case errors.As(err, &me):
 		return &Error{Kind: KindConfig, Err: err}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &Error{Kind: KindTimeout, Err: err}
+		return &Error{Kind: KindTimeout, Err: err, Hint: "the provider did not answer in time: retry later, or raise http.timeout"}
+	case errors.Is(err, context.Canceled):
+		return &Error{Kind: KindCanceled, Err: err}
 	case errors.As(err, &ne):
 		if ne.Timeout() {
 			return &Error{Kind: KindTimeout, Err: err}

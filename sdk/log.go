@@ -1,80 +1,97 @@
 package sdk
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
-
-	"github.com/go-resty/resty/v2"
+	"time"
 )
 
-// restyLogger sends resty's debug log to slog at debug level and its errors
-// and warnings at their levels.
-type restyLogger struct{ log *slog.Logger }
+// levelWarn is the level of records about failures the caller also sees.
+const levelWarn = slog.LevelWarn
 
-func (l restyLogger) Errorf(format string, v ...any) {
-	l.log.Error(fmt.Sprintf(format, v...))
+func attrConnector(conn *Connection) slog.Attr {
+	return slog.String("connector", conn.c.m.ID)
 }
 
-func (l restyLogger) Warnf(format string, v ...any) {
-	l.log.Warn(fmt.Sprintf(format, v...))
-}
-
-func (l restyLogger) Debugf(format string, v ...any) {
-	l.log.Log(context.Background(), slog.LevelDebug, fmt.Sprintf(format, v...))
-}
-
-// sensitiveHeader reports whether a header may carry a credential.
-func sensitiveHeader(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "authorization", "proxy-authorization", "cookie", "set-cookie":
-		return true
+// attrErr records an error's message; the runtime's errors never hold a
+// secret. A nil error gives an empty attribute, which handlers drop.
+func attrErr(err error) slog.Attr {
+	if err == nil {
+		return slog.Attr{}
 	}
-	for _, w := range []string{"token", "secret", "key", "auth", "session", "password", "signature"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
+	return slog.String("error", err.Error())
 }
 
-// sanitizeHeader returns a copy of h with every sensitive value redacted.
-// resty's log hooks share header slices with the real request, so h itself
-// is never changed.
-func sanitizeHeader(h http.Header) http.Header {
+// logTransport writes one debug record per HTTP request (API and token
+// requests alike) with the method, the URL without its query, the status,
+// the duration and the headers through the one sanitiser, logHeader.
+// Bodies are never logged: they carry tokens, secrets and personal data.
+type logTransport struct {
+	log *slog.Logger
+	// plain lists the header names, besides the fixed harmless ones, whose
+	// values may be logged: the connector's defaults, which are never
+	// secrets.
+	plain map[string]bool
+	next  http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *logTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	attrs := []slog.Attr{
+		slog.String("method", req.Method),
+		slog.String("url", safeURL(req.URL)),
+		slog.Any("request_header", t.logHeader(req.Header)),
+		slog.Duration("duration", time.Since(start)),
+	}
+	if err != nil {
+		attrs = append(attrs, attrErr(unwrapURL(err)))
+	} else {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.Any("response_header", t.logHeader(resp.Header)))
+	}
+	t.log.LogAttrs(req.Context(), slog.LevelDebug, "http request", attrs...)
+	return resp, err
+}
+
+// harmlessHeaders are headers whose values never carry credentials.
+var harmlessHeaders = map[string]bool{
+	"Accept": true, "Accept-Encoding": true, "Accept-Language": true, "Cache-Control": true,
+	"Connection": true, "Content-Encoding": true, "Content-Language": true, "Content-Length": true,
+	"Content-Type": true, "Date": true, "Etag": true, "Expires": true, "Last-Modified": true,
+	"Retry-After": true, "Server": true, "Transfer-Encoding": true, "User-Agent": true, "Vary": true,
+	"X-Request-Id": true, "X-Ratelimit-Limit": true, "X-Ratelimit-Remaining": true, "X-Ratelimit-Reset": true,
+}
+
+// logHeader is the one sanitiser of logged headers: it returns a copy of h
+// in which every value is redacted except those of harmless headers and
+// of the connector's defaults. Custom credential headers (X-API-Key,
+// X-Session, whatever a manifest names) are therefore redacted by
+// default, not by guessing from their names.
+func (t *logTransport) logHeader(h http.Header) http.Header {
 	out := make(http.Header, len(h))
 	for k, vs := range h {
-		if sensitiveHeader(k) {
-			out[k] = []string{"[redacted]"}
+		if harmlessHeaders[k] || t.plain[k] {
+			out[k] = vs
 			continue
 		}
-		out[k] = vs
+		out[k] = []string{"[redacted]"}
 	}
 	return out
 }
 
-// sanitizeBody replaces a logged body with its size: bodies carry tokens,
-// secrets and personal data.
-func sanitizeBody(body string) string {
-	if body == "" || body == "***** NO CONTENT *****" {
-		return body
+// safeURL returns scheme://host/path of u for messages and logs: never
+// the query, the fragment or user information.
+func safeURL(u *url.URL) string {
+	if u == nil {
+		return ""
 	}
-	return fmt.Sprintf("[%d bytes not logged]", len(body))
-}
-
-// sanitizeRequestLog is the one sanitiser of resty's request debug log.
-func sanitizeRequestLog(l *resty.RequestLog) error {
-	l.Header = sanitizeHeader(l.Header)
-	l.Body = sanitizeBody(l.Body)
-	return nil
-}
-
-// sanitizeResponseLog is the one sanitiser of resty's response debug log.
-func sanitizeResponseLog(l *resty.ResponseLog) error {
-	l.Header = sanitizeHeader(l.Header)
-	l.Body = sanitizeBody(l.Body)
-	return nil
+	var b strings.Builder
+	b.WriteString(u.Scheme)
+	b.WriteString("://")
+	b.WriteString(u.Host)
+	b.WriteString(u.EscapedPath())
+	return b.String()
 }

@@ -1,6 +1,8 @@
 package sdk
 
 import (
+	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -24,14 +26,21 @@ type Options struct {
 	AllowPrivateNetworks bool
 	// Resolver resolves host names at dial time (nil: net.DefaultResolver).
 	Resolver whitelist.Resolver
+	// RootCAs are the certificate authorities trusted for https (nil: the
+	// system's), for an operator behind a private CA.
+	RootCAs *x509.CertPool
 	// Logger receives debug and error records; secrets never reach it.
 	// Nil discards them.
 	Logger *slog.Logger
 	// Debug logs every API request and response (resty's debug log, with
 	// credentials, cookies and bodies redacted).
 	Debug bool
-	// Now returns the current time (nil: time.Now).
+	// Now returns the current time (nil: time.Now). Token expiries and
+	// renewals follow it.
 	Now func() time.Time
+	// Sleep waits between retries of a token request, or until ctx is done
+	// (nil: a timer). Tests and simulations replace it together with Now.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// Check validates a manifest before it is registered; an error refuses
 	// it. Nil accepts every manifest the loader accepts.
 	Check func(*manifest.File) error

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/connkit/connkit/sdk/secret"
@@ -9,26 +10,33 @@ import (
 )
 
 // Revoke revokes the connection's tokens at the revocation API (RFC 7009:
-// the refresh token, then the access token, each with its token_type_hint)
-// and forgets them. A connector without a revocation API only forgets them.
-// A revoked connection refuses further requests.
+// the refresh token, then the access token, each with its token_type_hint
+// and the client authentication of the token API) and forgets them. A
+// connector without a revocation API only forgets them. From the moment
+// Revoke is called the connection refuses every request with KindRevoked,
+// whether or not the revocation API answered.
 func (conn *Connection) Revoke(ctx context.Context) error {
+	if conn.revoked.Swap(true) {
+		return nil
+	}
 	tok := conn.Token()
-	conn.mu.Lock()
-	conn.revoked = true
-	conn.mu.Unlock()
+	if conn.source != nil {
+		conn.source.Set(nil)
+	}
+	conn.creds.Store(nil)
 	ep := conn.m.revoke
 	if tok == nil || ep == nil {
 		return nil
 	}
-	send := func(hint string, value tokens.Param) error {
+	send := func(hint string, value secret.Value) error {
 		req, err := conn.tokenRequest(ep, conn.m.token, conn.data(tok), "")
 		if err != nil {
 			return err
 		}
 		req.Scope, req.IncludeScope = "", false
-		req.Params = append(req.Params, value, tokens.Param{Name: "token_type_hint", Value: secret.New(hint)})
-		resp, err := conn.tc.Send(ctx, req)
+		req.Params = append(req.Params, tokens.Param{Name: "token", Value: value},
+			tokens.Param{Name: "token_type_hint", Value: secret.New(hint)})
+		resp, err := conn.m.tc.Send(ctx, req)
 		if err != nil {
 			return classify(fmt.Errorf("revoke the %s: %w", hint, err))
 		}
@@ -39,10 +47,12 @@ func (conn *Connection) Revoke(ctx context.Context) error {
 		}
 		return nil
 	}
+	// The access token is revoked even when revoking the refresh token
+	// failed: each is a credential that should stop working.
+	var errs []error
 	if !tok.RefreshToken.IsZero() {
-		if err := send("refresh_token", tokens.Param{Name: "token", Value: tok.RefreshToken}); err != nil {
-			return err
-		}
+		errs = append(errs, send("refresh_token", tok.RefreshToken))
 	}
-	return send("access_token", tokens.Param{Name: "token", Value: tok.AccessToken})
+	errs = append(errs, send("access_token", tok.AccessToken))
+	return errors.Join(errs...)
 }

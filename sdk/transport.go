@@ -3,14 +3,17 @@ package sdk
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/connkit/connkit/sdk/tokens"
 )
 
-// renewSniff is how much of an error response's body is read to match the
+// renewSniff is how much of a response's body is read to match the
 // manifest's renew_on.body patterns.
 const renewSniff = 64 << 10
 
@@ -23,7 +26,7 @@ type authTransport struct {
 }
 
 // RoundTrip implements http.RoundTripper. It never changes the caller's
-// request: it sends a clone.
+// request: it sends a copy.
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	conn := t.conn
 	tok, err := conn.token(req.Context())
@@ -41,7 +44,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	// The token was refused: renew once and retry once, if the body can be
-	// sent again.
+	// sent again. The retried answer is final, whatever it says.
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return resp, nil
 	}
@@ -49,6 +52,8 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	fresh, err := conn.token(req.Context())
 	if err != nil || fresh == tok {
 		// Renewal failed: the caller gets the original answer.
+		conn.c.reg.log.LogAttrs(req.Context(), levelWarn, "token renewal after a refused request failed",
+			attrConnector(conn), attrErr(err))
 		return resp, nil
 	}
 	drain(resp)
@@ -64,42 +69,51 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(retry)
 }
 
-// decorate returns a clone of req with the defaults merged (the request's
-// own values win) and the credentials applied.
-func (conn *Connection) decorate(req *http.Request, tok *tokens.Token) (*http.Request, error) {
-	out := req.Clone(req.Context())
-	for k, vs := range conn.defH {
-		if _, ok := out.Header[k]; !ok {
-			out.Header[k] = vs
-		}
+// credentials are a connection's auth.apply headers and query parameters
+// rendered for one token (or once, for a method without tokens), so that
+// requests reuse them instead of rendering templates each time.
+type credentials struct {
+	tok    *tokens.Token
+	header []headerValue
+	query  url.Values
+	// base is the base URL rendered with the token (empty when the
+	// connector has none); baseErr is why it could not be.
+	base    string
+	baseErr error
+}
+
+// headerValue is one rendered header: a canonical name and a one-element
+// value slice, shared read-only by every request that carries it.
+type headerValue struct {
+	name  string
+	value []string
+}
+
+// credentials returns the rendered credentials for tok, from the cache
+// when tok is the token they were rendered for.
+func (conn *Connection) credentials(tok *tokens.Token) (*credentials, error) {
+	if cr := conn.creds.Load(); cr != nil && cr.tok == tok {
+		return cr, nil
 	}
+	cr, err := conn.render(tok)
+	if err != nil {
+		return nil, err
+	}
+	conn.creds.Store(cr)
+	return cr, nil
+}
+
+// render renders the apply rules and the base URL for tok.
+func (conn *Connection) render(tok *tokens.Token) (*credentials, error) {
 	m := conn.m
-	if len(conn.defQ) == 0 && len(m.applyQuery) == 0 && len(m.applyHeader) == 0 && m.basicUser == nil {
-		return out, nil
-	}
 	d := conn.data(tok)
-	if len(conn.defQ) > 0 || len(m.applyQuery) > 0 {
-		q := out.URL.Query()
-		for k, vs := range conn.defQ {
-			if _, ok := q[k]; !ok {
-				q[k] = vs
-			}
-		}
-		for _, p := range m.applyQuery {
-			v, err := p.tpl.Render(d)
-			if err != nil {
-				return nil, classify(fmt.Errorf("auth.apply.query.%s: %w", p.name, err))
-			}
-			q.Set(p.name, v)
-		}
-		out.URL.RawQuery = q.Encode()
-	}
+	cr := &credentials{tok: tok}
 	for _, p := range m.applyHeader {
 		v, err := p.tpl.RenderHeader(d)
 		if err != nil {
 			return nil, classify(fmt.Errorf("auth.apply.headers.%s: %w", p.name, err))
 		}
-		out.Header.Set(p.name, v)
+		cr.header = append(cr.header, headerValue{http.CanonicalHeaderKey(p.name), []string{v}})
 	}
 	if m.basicUser != nil {
 		user, err := m.basicUser.RenderHeader(d)
@@ -110,19 +124,106 @@ func (conn *Connection) decorate(req *http.Request, tok *tokens.Token) (*http.Re
 		if err != nil {
 			return nil, classify(fmt.Errorf("auth.basic.password: %w", err))
 		}
-		out.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(user+":"+pass)))
+		if strings.Contains(user, ":") {
+			return nil, &Error{Kind: KindInvalidValues, Err: errors.New("auth.basic.username: the user name contains a colon, which HTTP Basic authentication cannot carry (RFC 7617)"),
+				Hint: "check the user name field"}
+		}
+		cr.header = append(cr.header, headerValue{"Authorization",
+			[]string{"Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pass))}})
+	}
+	if len(m.applyQuery) > 0 {
+		cr.query = make(url.Values, len(m.applyQuery))
+		for _, p := range m.applyQuery {
+			v, err := p.tpl.Render(d)
+			if err != nil {
+				return nil, classify(fmt.Errorf("auth.apply.query.%s: %w", p.name, err))
+			}
+			cr.query.Set(p.name, v)
+		}
+	}
+	if conn.c.baseURL != nil {
+		var err error
+		if cr.base, err = conn.c.baseURL.RenderURL(d); err != nil {
+			cr.baseErr = classify(fmt.Errorf("base_url: %w", err))
+		}
+	}
+	return cr, nil
+}
+
+// decorate returns a copy of req with the defaults merged (the request's
+// own values win) and the credentials applied. Like golang.org/x/oauth2's
+// Transport it copies the request shallowly and clones only what it
+// changes: the header and, when it adds query parameters, the URL.
+func (conn *Connection) decorate(req *http.Request, tok *tokens.Token) (*http.Request, error) {
+	cr, err := conn.credentials(tok)
+	if err != nil {
+		return nil, err
+	}
+	out := new(http.Request)
+	*out = *req
+	out.Header = cloneHeader(req.Header, len(conn.defH)+len(cr.header))
+	for k, vs := range conn.defH {
+		if _, ok := out.Header[k]; !ok {
+			out.Header[k] = vs
+		}
+	}
+	for _, h := range cr.header {
+		out.Header[h.name] = h.value
+	}
+	if len(conn.defQ) > 0 || len(cr.query) > 0 {
+		u := *req.URL
+		out.URL = &u
+		q := u.Query()
+		for k, vs := range conn.defQ {
+			if _, ok := q[k]; !ok {
+				q[k] = vs
+			}
+		}
+		for k, vs := range cr.query {
+			q[k] = vs
+		}
+		u.RawQuery = q.Encode()
 	}
 	return out, nil
 }
 
+// cloneHeader copies h into a header with room for extra more names. The
+// values share one backing array, as http.Header.Clone does, with each
+// slice capped so that appending to one never writes into the next.
+func cloneHeader(h http.Header, extra int) http.Header {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	out := make(http.Header, len(h)+extra)
+	if n == 0 {
+		for k := range h {
+			out[k] = nil
+		}
+		return out
+	}
+	all := make([]string, n)
+	for k, vs := range h {
+		if vs == nil {
+			out[k] = nil
+			continue
+		}
+		c := copy(all, vs)
+		out[k] = all[:c:c]
+		all = all[c:]
+	}
+	return out
+}
+
 // renews reports whether resp says the token must be renewed: a status of
-// renew_on.status, or an error body matching a renew_on.body pattern. The
-// body stays readable.
+// renew_on.status, or a body matching a renew_on.body pattern (whatever
+// the status: some APIs answer an expired session with 200 and an error
+// body). The body stays readable.
 func (m *method) renews(resp *http.Response) bool {
 	if m.renewStatus[resp.StatusCode] {
 		return true
 	}
-	if len(m.renewBody) == 0 || resp.StatusCode < 400 || resp.Body == nil {
+	if len(m.renewBody) == 0 || resp.Body == nil || resp.Body == http.NoBody {
 		return false
 	}
 	head, err := io.ReadAll(io.LimitReader(resp.Body, renewSniff))

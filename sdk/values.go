@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
 	"sort"
@@ -117,8 +118,8 @@ func (fs *fieldSet) convert(f manifest.Field, raw string) (any, string) {
 	case manifest.FieldSecret:
 		return secret.New(raw), ""
 	case manifest.FieldNumber:
-		n, err := strconv.ParseFloat(raw, 64)
-		if err != nil {
+		n, ok := parseNumber(raw)
+		if !ok {
 			return nil, fmt.Sprintf("%q is not a number", raw)
 		}
 		return n, ""
@@ -145,4 +146,17 @@ func (fs *fieldSet) convert(f manifest.Field, raw string) (any, string) {
 		return raw, ""
 	}
 	return raw, ""
+}
+
+// parseNumber reads a finite decimal number; NaN, infinities and hexadecimal
+// floats, which JSON and most APIs cannot take, are refused.
+func parseNumber(s string) (float64, bool) {
+	if strings.ContainsAny(s, "xXpP_") {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
+		return 0, false
+	}
+	return n, true
 }

@@ -55,6 +55,7 @@ func (a *App) commands() []*urfave.Command {
 	return []*urfave.Command{
 		a.testCommand(),
 		a.callCommand(),
+		a.validateCommand(),
 		a.schemaCommand(),
 		a.versionCommand(),
 	}
