@@ -1,0 +1,67 @@
+package validator
+
+import (
+	"github.com/connkit/connkit/manifest"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkValidate validates the manifests of testdata/valid (about 100
+// lines each) one after the other, the whole path from bytes to
+// diagnostics.
+func BenchmarkValidate(b *testing.B) {
+	files := manifestFiles(b, "../testdata/valid")
+	data := make([][]byte, len(files))
+	for i, f := range files {
+		var err error
+		if data[i], err = os.ReadFile(f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	v := testValidator()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		j := i % len(files)
+		v.Validate(filepath.Base(files[j]), data[j])
+	}
+}
+
+// BenchmarkLayers times the loader, the schema layer and the semantic
+// rules apart, on the manifests of testdata/valid.
+func BenchmarkLayers(b *testing.B) {
+	files := manifestFiles(b, "../testdata/valid")
+	loaded := make([]*manifest.File, len(files))
+	data := make([][]byte, len(files))
+	for i, file := range files {
+		var err error
+		if data[i], err = os.ReadFile(file); err != nil {
+			b.Fatal(err)
+		}
+		if loaded[i], err = manifest.Parse(file, data[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	v := testValidator()
+	b.Run("load", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			j := i % len(files)
+			_, _ = manifest.Parse(files[j], data[j])
+		}
+	})
+	b.Run("schema", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			f := loaded[i%len(files)]
+			v.schemaLayer(f, f.Document(), nil)
+		}
+	})
+	b.Run("rules", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			runRules(loaded[i%len(files)])
+		}
+	})
+}
