@@ -140,9 +140,15 @@ func (conn *Connection) tokenRequest(e, base *endpoint, d interp.Data, grant str
 		return nil, classify(fmt.Errorf("client_secret: %w", err))
 	}
 	if e.scope != nil {
-		if req.Scope, err = e.scope.Render(d); err != nil {
+		scope, err := e.scope.Render(d)
+		if err != nil {
 			return nil, classify(fmt.Errorf("scope: %w", err))
 		}
+		delim := src.ScopeDelimiter
+		if delim == "" && base != nil {
+			delim = base.src.ScopeDelimiter
+		}
+		req.Scope = delim.Join(scope)
 	}
 	for _, p := range e.params {
 		v, err := secretOf(p.tpl, d, false)
@@ -151,8 +157,8 @@ func (conn *Connection) tokenRequest(e, base *endpoint, d interp.Data, grant str
 		}
 		req.Params = append(req.Params, tokens.Param{Name: p.name, Value: v})
 	}
-	if req.Query, err = renderQuery(e.query, d); err != nil {
-		return nil, classify(fmt.Errorf("query: %w", err))
+	if req.Query, err = renderQuery("query", e.query, d); err != nil {
+		return nil, classify(err)
 	}
 	for _, p := range e.headers {
 		v, err := secretOf(p.tpl, d, true)

@@ -86,21 +86,23 @@ func (c *Connector) Connect(ctx context.Context, values Values, opts ConnectOpti
 
 func (c *Connector) newConnection(m *method, fields map[string]any) (*Connection, error) {
 	conn := &Connection{c: c, m: m, fields: fields}
-	d := interp.Data{Fields: fields}
+	// Defaults are never secrets: they are logged in clear and sent even
+	// where credentials are dropped (a redirect to another host).
+	d := interp.Data{Fields: m.fields.public(fields)}
 	var err error
-	if conn.defQ, err = renderQuery(c.defQuery, d); err != nil {
-		return nil, classify(fmt.Errorf("defaults.query: %w", err))
+	if conn.defQ, err = renderQuery("defaults.query", c.defQuery, d); err != nil {
+		return nil, classify(fmt.Errorf("%w (defaults cannot use secret fields)", err))
 	}
-	if conn.defH, err = renderHeader(c.defHead, d); err != nil {
-		return nil, classify(fmt.Errorf("defaults.headers: %w", err))
+	if conn.defH, err = renderHeader("defaults.headers", c.defHead, d); err != nil {
+		return nil, classify(fmt.Errorf("%w (defaults cannot use secret fields)", err))
 	}
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		return nil, fmt.Errorf("cookie jar: %w", err)
 	}
-	// No Client.Timeout: it costs a timer and a context per request. The
-	// method's transport bounds the wait for response headers with the
-	// manifest's timeout; Do and Run bound whole requests with a context.
+	// No Client.Timeout: it costs a timer and a context per request. Do
+	// and Run bound whole requests with the manifest's timeout through
+	// their context; HTTPClient's callers choose their own bound.
 	conn.hc = &http.Client{
 		Transport:     &authTransport{conn: conn, next: m.base},
 		CheckRedirect: m.checkRedirect,
@@ -153,10 +155,11 @@ func (conn *Connection) ExpiresAt() time.Time {
 // connection's policy: the whitelist checked before every request, at every
 // redirect hop and at dial time; redirects followed only as the manifest
 // allows; the defaults merged; the credentials applied and renewed; the
-// connection's own cookie jar. Any Go API client can use it. The manifest's
-// http.timeout bounds the wait for the response headers; bound the whole
-// request, body included, with its context. Each call returns a new
-// client, so changing it does not change the connection.
+// connection's own cookie jar. Any Go API client can use it. Each call
+// returns a new client, so changing it does not change the connection.
+// Like http.DefaultClient it has no overall timeout (the manifest's
+// http.timeout applies to Do and Run): set the returned client's Timeout,
+// or bound each request with its context.
 func (conn *Connection) HTTPClient() *http.Client {
 	hc := *conn.hc
 	return &hc
@@ -219,7 +222,8 @@ func (conn *Connection) token(ctx context.Context) (*tokens.Token, error) {
 	return conn.source.Token(ctx)
 }
 
-func renderQuery(ps []param, d interp.Data) (url.Values, error) {
+// renderQuery renders query parameters; where names them in errors.
+func renderQuery(where string, ps []param, d interp.Data) (url.Values, error) {
 	if len(ps) == 0 {
 		return nil, nil
 	}
@@ -227,14 +231,15 @@ func renderQuery(ps []param, d interp.Data) (url.Values, error) {
 	for _, p := range ps {
 		v, err := p.tpl.Render(d)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p.name, err)
+			return nil, fmt.Errorf("%s.%s: %w", where, p.name, err)
 		}
 		q.Set(p.name, v)
 	}
 	return q, nil
 }
 
-func renderHeader(ps []param, d interp.Data) (http.Header, error) {
+// renderHeader renders header fields; where names them in errors.
+func renderHeader(where string, ps []param, d interp.Data) (http.Header, error) {
 	if len(ps) == 0 {
 		return nil, nil
 	}
@@ -242,7 +247,7 @@ func renderHeader(ps []param, d interp.Data) (http.Header, error) {
 	for _, p := range ps {
 		v, err := p.tpl.RenderHeader(d)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p.name, err)
+			return nil, fmt.Errorf("%s.%s: %w", where, p.name, err)
 		}
 		h.Set(p.name, v)
 	}

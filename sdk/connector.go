@@ -131,12 +131,11 @@ func (c *Connector) guard(mt *method) {
 	mt.policy = &whitelist.Policy{List: c.list, AllowPrivate: opts.AllowPrivateNetworks,
 		Resolver: opts.Resolver, SecretHeaders: paramNames(mt.applyHeader)}
 	tr := mt.policy.Transport()
-	tr.ResponseHeaderTimeout = c.timeout
 	if opts.RootCAs != nil {
 		tr.TLSClientConfig.RootCAs = opts.RootCAs
 	}
 	rt := mt.policy.RoundTripper(tr)
-	if opts.Debug {
+	if opts.Debug && opts.Logger != nil {
 		plain := map[string]bool{}
 		for _, p := range c.defHead {
 			plain[http.CanonicalHeaderKey(p.name)] = true

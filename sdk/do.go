@@ -66,6 +66,9 @@ func (r *Response) JSON() (any, error) {
 // response (blocked, network, token, timeout) or whose body exceeds
 // MaxResponseSize. The manifest's http.timeout bounds the whole request.
 func (conn *Connection) Do(ctx context.Context, req *Request) (*Response, error) {
+	if req == nil {
+		return nil, &Error{Kind: KindConfig, Err: errors.New("Do needs a request")}
+	}
 	tok, err := conn.token(ctx)
 	if err != nil {
 		return nil, classify(fmt.Errorf("obtain a token: %w", err))
@@ -98,7 +101,16 @@ func (conn *Connection) Do(ctx context.Context, req *Request) (*Response, error)
 		hr.URL.RawQuery = q.Encode()
 	}
 	for k, vs := range req.Header {
-		hr.Header[http.CanonicalHeaderKey(k)] = vs
+		k = http.CanonicalHeaderKey(k)
+		if k == "Host" {
+			// net/http ignores a Host header field: it sends req.Host,
+			// which the whitelist guard checks against the URL.
+			if len(vs) > 0 {
+				hr.Host = vs[0]
+			}
+			continue
+		}
+		hr.Header[k] = vs
 	}
 	resp, err := conn.hc.Do(hr)
 	if err != nil {
@@ -114,7 +126,7 @@ func (conn *Connection) Do(ctx context.Context, req *Request) (*Response, error)
 
 // ErrResponseTooLarge is returned by Do and Run for a response body larger
 // than MaxResponseSize.
-var ErrResponseTooLarge = fmt.Errorf("the response body is larger than %d MiB", MaxResponseSize>>20)
+var ErrResponseTooLarge = errors.New("the response body is larger than 32 MiB (MaxResponseSize)")
 
 // readBody reads a response body of at most MaxResponseSize bytes, in one
 // allocation when the length is announced.
@@ -328,16 +340,26 @@ func (conn *Connection) verify(ctx context.Context) error {
 			d.Response = v
 		}
 	}
+	// The label and identity are shown and stored in clear: they see no
+	// secret field and no token, only the token's kept values.
+	d.Fields = conn.m.fields.public(conn.fields)
+	d.Token = nil
+	if tok := conn.Token(); tok != nil && len(tok.Extra) > 0 {
+		d.Token = make(map[string]any, len(tok.Extra))
+		for k, v := range tok.Extra {
+			d.Token[k] = v
+		}
+	}
 	var err error
 	conn.label = c.m.Name
 	if c.label != nil {
 		if conn.label, err = c.label.Render(d); err != nil {
-			return &Error{Kind: KindTest, Err: fmt.Errorf("label: %w", err), Hint: "check the label template against the test call's response"}
+			return &Error{Kind: KindTest, Err: fmt.Errorf("label: %w", err), Hint: "check the label template against the test call's response (secret fields and tokens cannot be used)"}
 		}
 	}
 	if c.identity != nil {
 		if conn.ident, err = c.identity.Render(d); err != nil {
-			return &Error{Kind: KindTest, Err: fmt.Errorf("identity: %w", err), Hint: "check the identity template against the test call's response"}
+			return &Error{Kind: KindTest, Err: fmt.Errorf("identity: %w", err), Hint: "check the identity template against the test call's response (secret fields and tokens cannot be used)"}
 		}
 	}
 	return nil

@@ -69,26 +69,22 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 func (e *Error) Unwrap() error { return e.Err }
 
 // KindOf returns the kind of err: its *Error's kind, or one derived from the
-// error types of the runtime's packages.
+// error types of the runtime's packages (so errors of HTTPClient requests,
+// which net/http wraps, are classified too). It returns "" for nil.
 func KindOf(err error) Kind {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Kind
+	if err == nil {
+		return ""
 	}
 	return classify(err).Kind
 }
 
-// HintOf returns the remediation hint carried by err, if any.
+// HintOf returns the remediation hint for err, if any: its *Error's hint,
+// or the hint its kind implies.
 func HintOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) && e.Hint != "" {
-		return e.Hint
+	if err == nil {
+		return ""
 	}
-	var te *tokens.Error
-	if errors.As(err, &te) {
-		return te.Hint
-	}
-	return ""
+	return classify(err).Hint
 }
 
 // classify wraps err in an *Error whose kind follows from its type; an

@@ -129,9 +129,11 @@ func (r *Registry) LoadDir(dir string) ([]*Connector, error) {
 	return out, errors.Join(errs...)
 }
 
-// Add registers a loaded manifest. A manifest with loader errors, one the
-// Check option refuses, or one whose id is already registered from another
-// file is refused.
+// Add registers a loaded manifest (load it with manifest.Parse or
+// manifest.Load, and register it only when they report no error). A
+// manifest the Check option refuses, one whose templates, patterns or
+// whitelist do not compile, or one whose id is already registered from
+// another file is refused.
 func (r *Registry) Add(f *manifest.File) (*Connector, error) {
 	if f == nil || f.Manifest == nil {
 		return nil, errors.New("no manifest")

@@ -29,12 +29,19 @@ type authTransport struct {
 // request: it sends a copy.
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	conn := t.conn
+	if !sameOrigin(req) {
+		// A redirect that left the original host gets no credentials (the
+		// client's CheckRedirect has dropped the caller's own), only the
+		// defaults.
+		out, _ := conn.decorate(req, nil, false)
+		return t.next.RoundTrip(out)
+	}
 	tok, err := conn.token(req.Context())
 	if err != nil {
 		closeBody(req)
 		return nil, fmt.Errorf("obtain a token: %w", err)
 	}
-	out, err := conn.decorate(req, tok)
+	out, err := conn.decorate(req, tok, true)
 	if err != nil {
 		closeBody(req)
 		return nil, err
@@ -57,7 +64,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, nil
 	}
 	drain(resp)
-	retry, err := conn.decorate(req, fresh)
+	retry, err := conn.decorate(req, fresh, true)
 	if err != nil {
 		return nil, err
 	}
@@ -150,14 +157,33 @@ func (conn *Connection) render(tok *tokens.Token) (*credentials, error) {
 	return cr, nil
 }
 
+// sameOrigin reports whether req is not a redirect, or a redirect whose
+// chain has stayed on the scheme, host and port of its first request.
+func sameOrigin(req *http.Request) bool {
+	for r := req; r.Response != nil && r.Response.Request != nil; {
+		r = r.Response.Request
+		if r.URL.Scheme != req.URL.Scheme || !strings.EqualFold(r.URL.Host, req.URL.Host) {
+			return false
+		}
+	}
+	return true
+}
+
+// noCredentials are the credentials of a request that must carry none.
+var noCredentials = &credentials{}
+
 // decorate returns a copy of req with the defaults merged (the request's
-// own values win) and the credentials applied. Like golang.org/x/oauth2's
-// Transport it copies the request shallowly and clones only what it
-// changes: the header and, when it adds query parameters, the URL.
-func (conn *Connection) decorate(req *http.Request, tok *tokens.Token) (*http.Request, error) {
-	cr, err := conn.credentials(tok)
-	if err != nil {
-		return nil, err
+// own values win) and, with apply, the credentials for tok. Like
+// golang.org/x/oauth2's Transport it copies the request shallowly and
+// clones only what it changes: the header and, when it adds query
+// parameters, the URL.
+func (conn *Connection) decorate(req *http.Request, tok *tokens.Token, apply bool) (*http.Request, error) {
+	cr := noCredentials
+	if apply {
+		var err error
+		if cr, err = conn.credentials(tok); err != nil {
+			return nil, err
+		}
 	}
 	out := new(http.Request)
 	*out = *req

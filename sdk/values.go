@@ -160,3 +160,15 @@ func parseNumber(s string) (float64, bool) {
 	}
 	return n, true
 }
+
+// public returns the values of fields that are not secrets: what may be
+// shown (a label) or sent in every request's defaults.
+func (fs *fieldSet) public(values map[string]any) map[string]any {
+	out := make(map[string]any, len(values))
+	for _, f := range fs.fields {
+		if v, ok := values[f.Key]; ok && f.Type != manifest.FieldSecret {
+			out[f.Key] = v
+		}
+	}
+	return out
+}
