@@ -3,6 +3,7 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"github.com/connkit/connkit/internal/suggest"
 	"iter"
 	"math"
 	"reflect"
@@ -224,7 +225,7 @@ func (d *decoder) decodeStruct(v reflect.Value, n *yaml.Node) {
 // valid keys, with the nearest valid key when one is close.
 func (d *decoder) unknownKey(k *yaml.Node, keys []string) {
 	msg := fmt.Sprintf("unknown key %q%s", k.Value, d.in())
-	if s := suggest(k.Value, keys); s != "" {
+	if s := suggest.Nearest(k.Value, keys); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	}
 	d.pushKey(k.Value)
@@ -707,45 +708,4 @@ func (info *structInfo) add(t reflect.Type, index []int) {
 			info.keys = append(info.keys, name)
 		}
 	}
-}
-
-// suggest returns the valid key nearest to key, or "" when none is close
-// enough to be a likely typo.
-func suggest(key string, valid []string) string {
-	limit := 1 + len([]rune(key))/5 // 1 for up to 4 characters, 2 up to 9...
-	best, bestDist := "", limit+1
-	lower := strings.ToLower(key)
-	for _, v := range valid {
-		if dist := editDistance(lower, v); dist < bestDist {
-			best, bestDist = v, dist
-		}
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance between a and b:
-// the insertions, deletions, substitutions and transpositions of adjacent
-// characters that turn one into the other.
-func editDistance(a, b string) int {
-	s, t := []rune(a), []rune(b)
-	// rows i-2, i-1 and i of the distance matrix
-	prev2, prev, cur := make([]int, len(t)+1), make([]int, len(t)+1), make([]int, len(t)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(s); i++ {
-		cur[0] = i
-		for j := 1; j <= len(t); j++ {
-			cost := 1
-			if s[i-1] == t[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && s[i-1] == t[j-2] && s[i-2] == t[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(t)]
 }

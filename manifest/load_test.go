@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/connkit/connkit/internal/suggest"
 	"io"
 	"io/fs"
 	"os"
@@ -574,30 +575,8 @@ func TestSuggest(t *testing.T) {
 		{"secret", ""},
 	}
 	for _, tc := range tests {
-		if got := suggest(tc.key, keys); got != tc.want {
-			t.Errorf("suggest(%q) = %q, want %q", tc.key, got, tc.want)
-		}
-	}
-}
-
-func TestEditDistance(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0},
-		{"", "abc", 3},
-		{"abc", "", 3},
-		{"scope", "scope", 0},
-		{"scop", "scope", 1},
-		{"lable", "label", 1},
-		{"ca", "abc", 3},
-		{"kitten", "sitting", 3},
-		{"héllo", "hello", 1},
-	}
-	for _, tc := range tests {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		if got := suggest.Nearest(tc.key, keys); got != tc.want {
+			t.Errorf("suggest.Nearest(%q) = %q, want %q", tc.key, got, tc.want)
 		}
 	}
 }

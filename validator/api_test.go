@@ -3,6 +3,7 @@ package validator
 import (
 	"errors"
 	"fmt"
+	"github.com/connkit/connkit/internal/suggest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -238,8 +239,8 @@ func TestNearest(t *testing.T) {
 		{"Bearer", []string{"bearer", "basic"}, "bearer"},
 	}
 	for _, tt := range tests {
-		if got := nearest(tt.s, tt.cand); got != tt.want {
-			t.Errorf("nearest(%q) = %q, want %q", tt.s, got, tt.want)
+		if got := suggest.Nearest(tt.s, tt.cand); got != tt.want {
+			t.Errorf("suggest.Nearest(%q) = %q, want %q", tt.s, got, tt.want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package validator
 
 import (
+	"github.com/connkit/connkit/internal/suggest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -88,7 +89,7 @@ func checkSelectDefault(c *context) {
 		}
 		if !found {
 			msg := "default " + strconv.Quote(string(f.Default)) + " of select field " + f.Key + " is not one of its option values"
-			if n := nearest(string(f.Default), values); n != "" {
+			if n := suggest.Nearest(string(f.Default), values); n != "" {
 				msg += "; did you mean " + strconv.Quote(n) + "?"
 			} else {
 				msg += ": " + strings.Join(mapSlice(values, strconv.Quote), ", ")

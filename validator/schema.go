@@ -3,6 +3,7 @@ package validator
 import (
 	"errors"
 	"fmt"
+	"github.com/connkit/connkit/internal/suggest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -256,7 +257,7 @@ func enumMessage(at string, got any, want []any) string {
 	names := mapSlice(want, func(w any) string { return fmt.Sprint(w) })
 	msg := fmt.Sprintf("%s %s is not one of: %s", at, display(got), strings.Join(names, ", "))
 	if g, ok := got.(string); ok {
-		if near := nearest(g, names); near != "" {
+		if near := suggest.Nearest(g, names); near != "" {
 			msg += fmt.Sprintf("; did you mean %q?", near)
 		}
 	}

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"github.com/connkit/connkit/internal/suggest"
 	"slices"
 	"strconv"
 	"strings"
@@ -486,15 +487,15 @@ func isAllDigits(s string) bool {
 // unknown words the error for an unknown name of the given kind, with a
 // suggestion among candidates or the fallback hint.
 func unknown(kind, name string, candidates []string, hint string) string {
-	if s := suggest(name, candidates); s != "" {
+	if s := closest(name, candidates); s != "" {
 		return fmt.Sprintf("unknown %s %q: did you mean %q?", kind, name, s)
 	}
 	return fmt.Sprintf("unknown %s %q: %s", kind, name, hint)
 }
 
-// suggest returns the candidate closest to name, if close enough to be a
+// closest returns the candidate closest to name, if close enough to be a
 // likely typo.
-func suggest(name string, candidates []string) string {
+func closest(name string, candidates []string) string {
 	lower := strings.ToLower(name)
 	best, bestD := "", 3
 	for _, c := range candidates {
@@ -505,36 +506,9 @@ func suggest(name string, candidates []string) string {
 		if len(lower) > len(c)+2 {
 			continue // at least three edits away
 		}
-		if d := distance(lower, c); d < bestD && d < len(c)/2+1 {
+		if d := suggest.Distance(lower, c); d < bestD && d < len(c)/2+1 {
 			best, bestD = c, d
 		}
 	}
 	return best
-}
-
-// distance is the optimal string alignment distance between a and b: the
-// edits (insertion, deletion, substitution, transposition of neighbours)
-// that turn a into b. Names are short, so the quadratic table is fine.
-func distance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }
