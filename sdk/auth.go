@@ -16,22 +16,29 @@ import (
 // current token has a refresh token and the method can refresh, else with
 // the token API.
 func (conn *Connection) fetch(ctx context.Context) (*tokens.Token, error) {
-	cur := conn.source.Current()
+	return conn.fetchFrom(ctx, conn.source.Current())
+}
+
+// fetchFrom obtains a new token to replace cur (which may be nil).
+func (conn *Connection) fetchFrom(ctx context.Context, cur *tokens.Token) (*tokens.Token, error) {
 	if ep := conn.refreshEndpoint(); ep != nil && cur != nil && !cur.RefreshToken.IsZero() {
 		tok, err := conn.refresh(ctx, ep, cur)
 		if err == nil {
 			return tok, nil
 		}
 		var te *tokens.Error
-		if conn.m.auth.Type == manifest.AuthOAuth2AuthorizationCode || !errors.As(err, &te) || te.Code != tokens.CodeInvalidGrant {
+		refused := errors.As(err, &te) && te.Code == tokens.CodeInvalidGrant
+		if refused && conn.m.auth.Type == manifest.AuthOAuth2AuthorizationCode {
+			return nil, conn.needsReauthorization(err)
+		}
+		if !refused {
 			return nil, err
 		}
 		// A client-credentials or login connection whose refresh token is
 		// refused simply obtains a new token.
 	}
 	if conn.m.auth.Type == manifest.AuthOAuth2AuthorizationCode {
-		return nil, &Error{Kind: KindAuth, Err: errors.New("the access token expired and there is no refresh token to renew it"),
-			Hint: "authorize the connection again"}
+		return nil, conn.needsReauthorization(errors.New("the access token expired and there is no refresh token to renew it"))
 	}
 	req, err := conn.tokenRequest(conn.m.token, nil, conn.data(nil), conn.grantType())
 	if err != nil {
@@ -102,11 +109,11 @@ func (conn *Connection) tokenRequest(e, base *endpoint, d interp.Data, grant str
 		}
 		return own
 	}
-	var bURL, bID, bSecret *interp.Template
+	var bID, bSecret *interp.Template
 	clientAuth := src.ClientAuth
 	basicRaw := src.BasicRaw
 	if base != nil {
-		bURL, bID, bSecret = base.url, base.clientID, base.clientSecret
+		bID, bSecret = base.clientID, base.clientSecret
 		if clientAuth == "" {
 			clientAuth, basicRaw = base.src.ClientAuth, base.src.BasicRaw
 		}
@@ -121,13 +128,9 @@ func (conn *Connection) tokenRequest(e, base *endpoint, d interp.Data, grant str
 		// secret it would otherwise inherit from the token API.
 		bSecret = nil
 	}
-	urlT := pick(e.url, bURL)
-	if urlT == nil {
-		return nil, &Error{Kind: KindConfig, Err: errors.New("the token API has no URL")}
-	}
-	u, err := urlT.RenderURL(d)
+	u, err := conn.endpointURL(e, base, d)
 	if err != nil {
-		return nil, classify(fmt.Errorf("token URL: %w", err))
+		return nil, err
 	}
 	req := &tokens.Request{Method: src.Method, URL: u, ClientAuth: clientAuth, BasicRaw: basicRaw,
 		Format: src.Format, GrantType: grant, Retry: e.retry, IncludeScope: src.IncludeScope == nil || *src.IncludeScope}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/connkit/connkit/manifest"
 	"github.com/connkit/connkit/manifest/interp"
+	"github.com/connkit/connkit/sdk/oauth"
 	"github.com/connkit/connkit/sdk/tokens"
 	"github.com/connkit/connkit/whitelist"
 )
@@ -140,6 +141,7 @@ type method struct {
 	token       *endpoint
 	refresh     *endpoint
 	revoke      *endpoint
+	authorize   *authorizeTpl
 	renewBefore time.Duration
 	renewStatus map[int]bool
 	renewBody   []*regexp.Regexp
@@ -150,6 +152,8 @@ type method struct {
 	base          http.RoundTripper
 	checkRedirect func(*http.Request, []*http.Request) error
 	tc            *tokens.Client
+	// disc reads the issuer's metadata; nil without auth.issuer.
+	disc *oauth.Discovery
 }
 
 // defaultBearer is the apply rule of OAuth 2.0 and login methods that give
@@ -179,6 +183,7 @@ func (c *compiler) method(where, key, label string, shared, own []manifest.Field
 		m.refresh = c.endpoint(where+".refresh", a.Refresh, lifetime, login)
 	}
 	m.revoke = c.endpoint(where+".revoke", a.Revoke, lifetime, login)
+	m.authorize = c.authorize(where+".authorize", a.Authorize)
 	apply := a.Apply
 	if apply == nil && m.token != nil {
 		apply = &manifest.Apply{Headers: defaultBearer}

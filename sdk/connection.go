@@ -14,6 +14,7 @@ import (
 
 	"github.com/connkit/connkit/manifest"
 	"github.com/connkit/connkit/manifest/interp"
+	"github.com/connkit/connkit/sdk/oauth"
 	"github.com/connkit/connkit/sdk/secret"
 	"github.com/connkit/connkit/sdk/tokens"
 )
@@ -42,8 +43,14 @@ type Connection struct {
 	// creds caches the credentials rendered for the current token.
 	creds   atomic.Pointer[credentials]
 	revoked atomic.Bool
-	label   string
-	ident   string
+	// reauth is set when the provider refused the grant (see Status).
+	reauth atomic.Bool
+	// meta is the issuer's metadata, when the method names an issuer.
+	meta  *oauth.Metadata
+	label string
+	ident string
+	// id is the connection's id in the registry's store ("" without one).
+	id string
 }
 
 // Connect checks values against the connector's fields, obtains a token (for
@@ -63,6 +70,9 @@ func (c *Connector) Connect(ctx context.Context, values Values, opts ConnectOpti
 	if err != nil {
 		return nil, err
 	}
+	if err := conn.discover(ctx); err != nil {
+		return nil, err
+	}
 	if conn.source != nil {
 		if opts.Token != nil {
 			conn.source.Set(opts.Token)
@@ -79,6 +89,9 @@ func (c *Connector) Connect(ctx context.Context, values Values, opts ConnectOpti
 		return nil, err
 	}
 	if err := conn.verify(ctx); err != nil {
+		return nil, err
+	}
+	if err := conn.persist(ctx, values); err != nil {
 		return nil, err
 	}
 	return conn, nil
@@ -109,7 +122,7 @@ func (c *Connector) newConnection(m *method, fields map[string]any) (*Connection
 		Jar:           jar,
 	}
 	if m.usesToken() {
-		conn.source = tokens.NewSource(conn.fetch, tokens.SourceOptions{RenewBefore: m.renewBefore, Now: c.reg.opts.Now})
+		conn.source = tokens.NewSource(conn.fetchToken, tokens.SourceOptions{RenewBefore: m.renewBefore, Now: c.reg.opts.Now})
 	}
 	return conn, nil
 }
@@ -218,6 +231,9 @@ func (conn *Connection) token(ctx context.Context) (*tokens.Token, error) {
 	}
 	if conn.source == nil {
 		return nil, nil
+	}
+	if conn.reauth.Load() {
+		return nil, conn.reauthError()
 	}
 	return conn.source.Token(ctx)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/connkit/connkit/manifest"
 	"github.com/connkit/connkit/manifest/interp"
+	"github.com/connkit/connkit/sdk/oauth"
 	"github.com/connkit/connkit/sdk/tokens"
 	"github.com/connkit/connkit/whitelist"
 )
@@ -34,6 +35,8 @@ type Connector struct {
 	timeout  time.Duration
 	follow   bool
 	maxRedir int
+	// states keeps the authorizations Authorize started until Exchange.
+	states *oauth.States
 }
 
 // action is a compiled action.
@@ -80,6 +83,7 @@ func compile(r *Registry, f *manifest.File) (*Connector, error) {
 	}
 	var cp compiler
 	c := &Connector{reg: r, file: f, m: m, list: list,
+		states:   oauth.NewStates(oauth.StatesOptions{Now: r.opts.Now}),
 		baseURL:  cp.tpl("base_url", m.BaseURL),
 		label:    cp.tpl("label", m.Label),
 		identity: cp.tpl("identity", m.Identity),
@@ -147,6 +151,7 @@ func (c *Connector) guard(mt *method) {
 	}
 	mt.base = rt
 	mt.checkRedirect = mt.policy.CheckRedirect(c.maxRedir, c.follow)
+	mt.disc = newDiscovery(mt, rt, c)
 	if mt.usesToken() || mt.revoke != nil {
 		mt.tc = &tokens.Client{
 			HTTP:   &http.Client{Transport: rt, Timeout: c.timeout},

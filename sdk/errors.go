@@ -37,6 +37,10 @@ const (
 	KindCanceled Kind = "canceled"
 	// KindRevoked: the connection was revoked.
 	KindRevoked Kind = "revoked"
+	// KindReauthorize: the provider no longer accepts the connection's
+	// grant (invalid_grant on refresh, or no refresh token): the user must
+	// authorize again (Connection.Status is StatusNeedsReauthorization).
+	KindReauthorize Kind = "reauthorize"
 	// KindInternal: anything else.
 	KindInternal Kind = "internal"
 )

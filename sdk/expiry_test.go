@@ -100,7 +100,7 @@ func TestAuthorizationCode(t *testing.T) {
 	do(t, conn, &sdk.Request{Path: "/x"})
 	clk.Advance(2 * time.Hour)
 	_, err = conn.Do(ctx, &sdk.Request{Path: "/x"})
-	if sdk.KindOf(err) != sdk.KindAuth || !strings.Contains(sdk.HintOf(err), "re-authorize") {
+	if sdk.KindOf(err) != sdk.KindReauthorize || !strings.Contains(sdk.HintOf(err), "re-authorize") {
 		t.Errorf("refused refresh: %v (kind %s, hint %q)", err, sdk.KindOf(err), sdk.HintOf(err))
 	}
 	want := []seen{

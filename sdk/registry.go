@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/connkit/connkit/manifest"
+	"github.com/connkit/connkit/sdk/store"
 	"github.com/connkit/connkit/whitelist"
 )
 
@@ -44,6 +45,12 @@ type Options struct {
 	// Check validates a manifest before it is registered; an error refuses
 	// it. Nil accepts every manifest the loader accepts.
 	Check func(*manifest.File) error
+	// Store keeps connections and tokens beyond the process and shares
+	// them between replicas (see Registry.Open); nil keeps nothing.
+	// Connect saves each connection in it, and every token renewal takes
+	// the connection's lock there, so that replicas renew once per expiry
+	// and a rotated refresh token is stored before it is used.
+	Store store.Store
 }
 
 // Registry holds the connectors a platform offers. It is safe for

@@ -14,7 +14,8 @@ import (
 // and the client authentication of the token API) and forgets them. A
 // connector without a revocation API only forgets them. From the moment
 // Revoke is called the connection refuses every request with KindRevoked,
-// whether or not the revocation API answered.
+// whether or not the revocation API answered. A stored connection is marked
+// revoked in the store and its token deleted there.
 func (conn *Connection) Revoke(ctx context.Context) error {
 	if conn.revoked.Swap(true) {
 		return nil
@@ -24,9 +25,10 @@ func (conn *Connection) Revoke(ctx context.Context) error {
 		conn.source.Set(nil)
 	}
 	conn.creds.Store(nil)
+	forgetErr := conn.forget(ctx)
 	ep := conn.m.revoke
 	if tok == nil || ep == nil {
-		return nil
+		return forgetErr
 	}
 	send := func(hint string, value secret.Value) error {
 		req, err := conn.tokenRequest(ep, conn.m.token, conn.data(tok), "")
@@ -54,5 +56,5 @@ func (conn *Connection) Revoke(ctx context.Context) error {
 		errs = append(errs, send("refresh_token", tok.RefreshToken))
 	}
 	errs = append(errs, send("access_token", tok.AccessToken))
-	return errors.Join(errs...)
+	return errors.Join(append(errs, forgetErr)...)
 }

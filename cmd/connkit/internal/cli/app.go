@@ -55,6 +55,8 @@ func (a *App) commands() []*urfave.Command {
 	return []*urfave.Command{
 		a.testCommand(),
 		a.callCommand(),
+		a.authorizeCommand(),
+		a.revokeCommand(),
 		a.validateCommand(),
 		a.schemaCommand(),
 		a.versionCommand(),
