@@ -90,6 +90,9 @@ func storedRegistry(t *testing.T, s *testServer, opts sdk.Options) (*sdk.Registr
 	if err != nil {
 		t.Fatal(err)
 	}
+	if opts.Check == nil {
+		opts.Check = acceptAll
+	}
 	reg := sdk.NewRegistry(opts)
 	c, err := reg.Add(f)
 	if err != nil {

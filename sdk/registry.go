@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/connkit/connkit/manifest"
+	"github.com/connkit/connkit/validator"
 	"github.com/connkit/connkit/sdk/store"
 	"github.com/connkit/connkit/whitelist"
 )
@@ -43,7 +44,8 @@ type Options struct {
 	// (nil: a timer). Tests and simulations replace it together with Now.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Check validates a manifest before it is registered; an error refuses
-	// it. Nil accepts every manifest the loader accepts.
+	// it. Nil means validator.Check: a manifest with validation errors is
+	// refused with its diagnostics (warnings are accepted).
 	Check func(*manifest.File) error
 	// Store keeps connections and tokens beyond the process and shares
 	// them between replicas (see Registry.Open); nil keeps nothing.
@@ -145,10 +147,12 @@ func (r *Registry) Add(f *manifest.File) (*Connector, error) {
 	if f == nil || f.Manifest == nil {
 		return nil, errors.New("no manifest")
 	}
-	if r.opts.Check != nil {
-		if err := r.opts.Check(f); err != nil {
-			return nil, err
-		}
+	check := r.opts.Check
+	if check == nil {
+		check = validator.Check
+	}
+	if err := check(f); err != nil {
+		return nil, err
 	}
 	c, err := compile(r, f)
 	if err != nil {

@@ -2,6 +2,7 @@ package sdk_test
 
 import (
 	"errors"
+	"github.com/connkit/connkit/validator"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,7 @@ func TestRegistryLoadDir(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	reg := sdk.NewRegistry(sdk.Options{})
+	reg := sdk.NewRegistry(sdk.Options{Check: acceptAll})
 	loaded, err := reg.LoadDir(dir)
 	var ids []string
 	for _, c := range loaded {
@@ -96,6 +97,39 @@ func TestRegistryLoadDir(t *testing.T) {
 	// the same file again replaces the connector.
 	if _, err := reg.Load(filepath.Join(dir, "b.yaml")); err != nil {
 		t.Errorf("reload: %v", err)
+	}
+}
+
+// TestRegistryValidatesByDefault: without a Check option the registry runs
+// the validator and refuses a manifest with errors, with its diagnostics,
+// while warnings alone do not refuse.
+func TestRegistryValidatesByDefault(t *testing.T) {
+	reg := sdk.NewRegistry(sdk.Options{})
+	bad := strings.Replace(minimal("bad"), "id: bad", "id: Bad_ID", 1)
+	f, err := manifest.Parse("bad.yaml", []byte(bad))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = reg.Add(f)
+	var ce *validator.CheckError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "[id-slug]") {
+		t.Fatalf("Add(invalid id) = %v, want a *validator.CheckError naming id-slug", err)
+	}
+	good := `connkit: v1
+id: good
+name: Good
+auth: {type: none}
+base_url: https://api.example.com/v1
+whitelist: [https://api.example.com/v1/]
+actions:
+  list: {path: /items}
+`
+	f, err = manifest.Parse("good.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Add(f); err != nil {
+		t.Errorf("Add(minimal manifest with warnings only) = %v", err)
 	}
 }
 

@@ -299,7 +299,9 @@ func TestAuthorizeCommandUsage(t *testing.T) {
 		{"no port", "http://127.0.0.1/callback", nil, ExitFindings, "with a port"},
 		{"listen elsewhere", "http://127.0.0.1:8976/callback", []string{"--listen", "0.0.0.0:8976"}, ExitUsage, "loopback"},
 		{"bad timeout", "http://127.0.0.1:8976/callback", []string{"--timeout", "0s"}, ExitUsage, "--timeout"},
-		{"no redirect", "", nil, ExitUsage, "--listen"},
+		// The registry validates the manifest first: no redirect URL is a
+		// grant-consistency error.
+		{"no redirect", "", nil, ExitFindings, "[grant-consistency]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mf, vf := writeCodeFiles(t, p.URL, tc.redirect)
