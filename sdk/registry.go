@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/connkit/connkit/manifest"
-	"github.com/connkit/connkit/validator"
 	"github.com/connkit/connkit/sdk/store"
+	"github.com/connkit/connkit/validator"
 	"github.com/connkit/connkit/whitelist"
 )
 
