@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/go-resty/resty/v2"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +40,9 @@ type Connection struct {
 	fields map[string]any
 	source *tokens.Source
 	hc     *http.Client
+	// rc sends Do's requests over hc; built on first use.
+	rcOnce sync.Once
+	rc     *resty.Client
 	defQ   url.Values
 	defH   http.Header
 	// creds caches the credentials rendered for the current token.

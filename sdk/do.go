@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/go-resty/resty/v2"
 	"io"
 	"math"
 	"net/http"
@@ -77,56 +78,38 @@ func (conn *Connection) Do(ctx context.Context, req *Request) (*Response, error)
 	if err != nil {
 		return nil, err
 	}
-	var body io.Reader
-	if req.Body != nil {
-		// A *bytes.Reader gives the request a GetBody, so the body can be
-		// replayed when the token is renewed.
-		body = bytes.NewReader(req.Body)
-	}
 	method := req.Method
 	if method == "" {
 		method = http.MethodGet
 	}
 	ctx, cancel := context.WithTimeout(ctx, conn.c.timeout)
 	defer cancel()
-	hr, err := http.NewRequestWithContext(ctx, method, target, body)
-	if err != nil {
-		return nil, &Error{Kind: KindConfig, Err: fmt.Errorf("request %s %s: %w", method, redactURL(target), unwrapURL(err))}
-	}
+	r := conn.resty().R().SetContext(ctx)
 	if len(req.Query) > 0 {
-		q := hr.URL.Query()
-		for k, vs := range req.Query {
-			q[k] = vs
-		}
-		hr.URL.RawQuery = q.Encode()
+		r.SetQueryParamsFromValues(req.Query)
 	}
 	for k, vs := range req.Header {
-		k = http.CanonicalHeaderKey(k)
-		if k == "Host" {
-			// net/http ignores a Host header field: it sends req.Host,
-			// which the whitelist guard checks against the URL.
-			if len(vs) > 0 {
-				hr.Host = vs[0]
-			}
-			continue
-		}
-		hr.Header[k] = vs
+		// A Host field is sent as the request's host, which the whitelist
+		// guard checks against the URL.
+		r.Header[http.CanonicalHeaderKey(k)] = vs
 	}
-	resp, err := conn.hc.Do(hr)
+	if req.Body != nil {
+		// resty sends a []byte body through a *bytes.Reader, so the request
+		// has a GetBody and can be replayed when the token is renewed.
+		r.SetBody(req.Body)
+	}
+	resp, err := r.Execute(method, target)
 	if err != nil {
 		return nil, classify(unwrapURL(err))
 	}
-	defer resp.Body.Close()
-	b, err := readBody(resp)
+	raw := resp.RawResponse
+	defer raw.Body.Close()
+	b, err := readBody(raw)
 	if err != nil {
-		return nil, classify(fmt.Errorf("read the response of %s %s: %w", method, safeURL(hr.URL), err))
+		return nil, classify(fmt.Errorf("read the response of %s %s: %w", method, safeURL(raw.Request.URL), err))
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+	return &Response{Status: raw.StatusCode, Header: raw.Header, Body: b}, nil
 }
-
-// ErrResponseTooLarge is returned by Do and Run for a response body larger
-// than MaxResponseSize.
-var ErrResponseTooLarge = errors.New("the response body is larger than 32 MiB (MaxResponseSize)")
 
 // readBody reads a response body of at most MaxResponseSize bytes, in one
 // allocation when the length is announced.
@@ -155,6 +138,27 @@ func readBody(resp *http.Response) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// resty returns the connection's resty client, built on first use over the
+// connection's own HTTP client: the same policy transport, redirect rule and
+// cookie jar (no cookie ever crosses connections). resty's debug log and
+// curl output stay off: the policy transport logs requests without their
+// query or secrets.
+func (conn *Connection) resty() *resty.Client {
+	conn.rcOnce.Do(func() {
+		conn.rc = resty.NewWithClient(conn.hc).
+			SetLogger(restyLogger{conn.c.reg.log}).
+			// Do reads the body itself, in one allocation when its length is
+			// announced, and bounds it.
+			SetDoNotParseResponse(true).
+			SetHeader("User-Agent", "connkit")
+	})
+	return conn.rc
+}
+
+// ErrResponseTooLarge is returned by Do and Run for a response body larger
+// than MaxResponseSize.
+var ErrResponseTooLarge = errors.New("the response body is larger than 32 MiB (MaxResponseSize)")
 
 // unwrapURL strips the *url.Error that net/http wraps around transport
 // errors: its message quotes the whole URL, query included.

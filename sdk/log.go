@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -95,3 +96,13 @@ func safeURL(u *url.URL) string {
 	b.WriteString(u.EscapedPath())
 	return b.String()
 }
+
+// restyLogger sends resty's own warnings and errors to the registry's
+// logger instead of standard error; its debug output is never enabled.
+type restyLogger struct{ log *slog.Logger }
+
+func (l restyLogger) Errorf(format string, v ...any) { l.log.Error(fmt.Sprintf(format, v...)) }
+
+func (l restyLogger) Warnf(format string, v ...any) { l.log.Warn(fmt.Sprintf(format, v...)) }
+
+func (l restyLogger) Debugf(string, ...any) {}
