@@ -2,6 +2,7 @@ package memory
 
 import (
 	"crypto/rand"
+	"fmt"
 	"testing"
 
 	"github.com/connkit/connkit/sdk/store"
@@ -64,4 +65,17 @@ func BenchmarkTokenWrite(b *testing.B) {
 		b.Fatal(err)
 	}
 	storetest.BenchmarkTokenWrite(b, s)
+}
+
+func BenchmarkDo(b *testing.B) {
+	for _, renew := range []bool{false, true} {
+		b.Run(fmt.Sprintf("renew=%v/store=none", renew), func(b *testing.B) { storetest.BenchmarkDo(b, nil, renew) })
+		b.Run(fmt.Sprintf("renew=%v/store=memory", renew), func(b *testing.B) {
+			s, err := New("", store.Options{Keys: storetest.NewKeyring(b)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			storetest.BenchmarkDo(b, s, renew)
+		})
+	}
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -180,4 +181,17 @@ func BenchmarkTokenWrite(b *testing.B) {
 	}
 	defer s.Close()
 	storetest.BenchmarkTokenWrite(b, s)
+}
+
+func BenchmarkDo(b *testing.B) {
+	for _, renew := range []bool{false, true} {
+		b.Run(fmt.Sprintf("renew=%v", renew), func(b *testing.B) {
+			s, err := Open(context.Background(), schemaURL(b), store.Options{Keys: storetest.NewKeyring(b)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			storetest.BenchmarkDo(b, s, renew)
+		})
+	}
 }

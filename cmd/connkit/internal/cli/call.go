@@ -37,7 +37,8 @@ func (a *App) callCommand() *urfave.Command {
 			if err != nil {
 				return err
 			}
-			conn, err := s.conn.Connect(c.Context, s.values, sdk.ConnectOptions{Method: s.method})
+			defer s.close()
+			conn, err := s.connect(c.Context)
 			if err != nil {
 				return a.writeFailure(s.jsonOut, err)
 			}

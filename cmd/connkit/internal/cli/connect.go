@@ -10,6 +10,7 @@ import (
 	urfave "github.com/urfave/cli/v2"
 
 	"github.com/connkit/connkit/sdk"
+	"github.com/connkit/connkit/sdk/store"
 )
 
 // connectFlags are the flags of the commands that connect an account: test,
@@ -22,6 +23,7 @@ func connectFlags() []urfave.Flag {
 		&urfave.BoolFlag{Name: "allow-private-networks", Usage: "let requests reach loopback and private addresses (for a local test server)"},
 		&urfave.BoolFlag{Name: "debug", Usage: "log requests and responses to stderr, credentials redacted"},
 		&urfave.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
+		storeFlag(),
 	}
 }
 
@@ -33,6 +35,8 @@ type session struct {
 	jsonOut   bool
 	reg       *sdk.Registry
 	stderrLog *slog.Logger
+	// store keeps the connections (see store.go); close it when done.
+	store store.Store
 }
 
 // openSession checks the connecting flags, loads the manifest and the values.
@@ -58,16 +62,22 @@ func (a *App) openSession(c *urfave.Context) (*session, error) {
 		opts.Debug = true
 		opts.Logger = slog.New(slog.NewTextHandler(a.stderr(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	st, err := a.openStore(c)
+	if err != nil {
+		return nil, err
+	}
+	opts.Store = st
 	reg := sdk.NewRegistry(opts)
 	conn, err := reg.Load(c.String("manifest"))
 	if err != nil {
+		_ = st.Close() // nothing was written to it
 		var le *sdk.LoadError
 		if errors.As(err, &le) && !isContentError(le.Err) {
 			return nil, &ioError{err}
 		}
 		return nil, &failure{kind: sdk.KindConfig, err: err, hint: "run connkit validate on the manifest"}
 	}
-	return &session{conn: conn, values: values, method: c.String("auth-method"), jsonOut: format == "json", reg: reg}, nil
+	return &session{conn: conn, values: values, method: c.String("auth-method"), jsonOut: format == "json", reg: reg, store: st}, nil
 }
 
 // failure is a command that ran and failed (exit 1), reported with a kind

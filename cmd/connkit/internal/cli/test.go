@@ -23,6 +23,7 @@ func (a *App) testCommand() *urfave.Command {
 			if err != nil {
 				return err
 			}
+			defer s.close()
 			conn, err := s.conn.Connect(c.Context, s.values, sdk.ConnectOptions{Method: s.method})
 			if err != nil {
 				return a.writeFailure(s.jsonOut, err)

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -61,17 +62,17 @@ func NewID() (string, error) {
 // (an empty one is authorized).
 func Check(c *store.Connection) (store.Status, error) {
 	if c == nil {
-		return "", fmt.Errorf("save a connection: no connection given")
+		return "", errors.New("save a connection: no connection given")
 	}
 	if c.ConnectorID == "" {
-		return "", fmt.Errorf("save a connection: the connector id is empty")
+		return "", errors.New("save a connection: the connector id is empty")
 	}
 	s := c.Status
 	if s == "" {
 		s = store.StatusAuthorized
 	}
 	if err := s.Check(); err != nil {
-		return "", fmt.Errorf("save connection %s: %w", c.ID, err)
+		return "", fmt.Errorf("save a connection of %s: %w", c.ConnectorID, err)
 	}
 	return s, nil
 }
