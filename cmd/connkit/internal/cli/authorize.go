@@ -54,6 +54,7 @@ func (a *App) authorize(c *urfave.Context) error {
 	if err != nil {
 		return err
 	}
+	defer s.close()
 	if c.Duration("timeout") <= 0 {
 		return usageErrorf(c, "--timeout must be positive, got %s", c.Duration("timeout"))
 	}
@@ -109,7 +110,11 @@ func (a *App) authorize(c *urfave.Context) error {
 	if err != nil {
 		return a.writeFailure(s.jsonOut, err)
 	}
-	fmt.Fprintln(a.stderr(), "note: this build of connkit has no token store: the tokens were not stored, so connkit call and connkit revoke cannot use this authorization")
+	if s.store == nil {
+		fmt.Fprintln(a.stderr(), "note: no store is configured (--store or CONNKIT_STORE): the tokens were not kept, so connkit call and connkit revoke cannot use this authorization")
+	} else {
+		fmt.Fprintf(a.stderr(), "stored as connection %s: connkit call and connkit revoke with the same values use it\n", conn.ID())
+	}
 	return a.writeConnected(s.jsonOut, conn)
 }
 

@@ -28,7 +28,8 @@ func TestAuthorizeCommandInterop(t *testing.T) {
 	if err := os.WriteFile(vf, []byte("client_id: web-app\nclient_secret: web-app-secret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := startAuthorize(t, "--manifest", mf, "--values", vf, "--listen", "127.0.0.1:0", "--no-browser")
+	st := "sqlite:" + filepath.Join(t.TempDir(), "connkit.db")
+	r := startAuthorize(t, "--manifest", mf, "--values", vf, "--store", st, "--listen", "127.0.0.1:0", "--no-browser")
 	if !strings.HasPrefix(r.URL, iss+"/auth?") {
 		code, out, errOut := r.wait()
 		t.Fatalf("no authorize URL: exit %d\n%s\n%s", code, out, errOut)
@@ -46,5 +47,26 @@ func TestAuthorizeCommandInterop(t *testing.T) {
 	code, out, errOut := r.wait()
 	if code != ExitOK || resp.StatusCode != http.StatusOK || !strings.Contains(out, `ok: connected "User frank" (identity frank)`) {
 		t.Fatalf("exit %d, callback page %d\nstdout:\n%s\nstderr:\n%s", code, resp.StatusCode, out, errOut)
+	}
+	if !strings.Contains(errOut, "stored as connection") {
+		t.Errorf("authorize did not say where the tokens were stored:\n%s", errOut)
+	}
+
+	keyEnv := map[string]string{"CONNKIT_STORE_KEY": testStoreKey}
+	// connkit call finds the stored authorization: no browser again.
+	code, out, errOut = runApp(keyEnv, "call", "--manifest", mf, "--values", vf, "--store", st,
+		"--method", "GET", "--path", "/me", "--format", "json")
+	if code != ExitOK || !strings.Contains(out, `"id":"frank"`) {
+		t.Fatalf("call with the stored authorization: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// connkit revoke revokes it at the server; the next call fails.
+	code, out, errOut = runApp(keyEnv, "revoke", "--manifest", mf, "--values", vf, "--store", st)
+	if code != ExitOK || !strings.Contains(out, "revoked the tokens") {
+		t.Fatalf("revoke: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runApp(keyEnv, "call", "--manifest", mf, "--values", vf, "--store", st,
+		"--method", "GET", "--path", "/me", "--format", "json")
+	if code != ExitFindings {
+		t.Errorf("call after revoke: exit %d, want 1\n%s", code, out)
 	}
 }

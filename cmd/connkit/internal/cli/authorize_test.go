@@ -129,6 +129,9 @@ type running struct {
 
 // startAuthorize runs connkit authorize ARGS and returns once it printed the
 // authorize URL (on stdout, or on stderr with --format json) or exited.
+// testStoreKey is a store encryption key (32 bytes, base64) for tests.
+const testStoreKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+
 func startAuthorize(t *testing.T, args ...string) *running {
 	t.Helper()
 	r := &running{done: make(chan int, 1)}
@@ -153,7 +156,9 @@ func startAuthorize(t *testing.T, args ...string) *running {
 	r.wg.Add(2)
 	go scan(outR, &r.out)
 	go scan(errR, &r.stderr)
-	a := &App{Stdout: outW, Stderr: errW, Getenv: func(k string) string { return map[string]string{"SECRET": canary}[k] }}
+	a := &App{Stdout: outW, Stderr: errW, Getenv: func(k string) string {
+		return map[string]string{"SECRET": canary, "CONNKIT_STORE_KEY": testStoreKey}[k]
+	}}
 	go func() {
 		code := a.Main(append([]string{"connkit", "authorize"}, args...))
 		_ = outW.Close()

@@ -25,14 +25,15 @@ func (a *App) revokeCommand() *urfave.Command {
 			if err != nil {
 				return err
 			}
+			defer s.close()
 			auth := methodAuth(s.conn.Manifest(), s.method)
-			if auth != nil && auth.Type == manifest.AuthOAuth2AuthorizationCode {
+			if auth != nil && auth.Type == manifest.AuthOAuth2AuthorizationCode && s.storedID(c.Context) == "" {
 				// Its tokens exist only where connkit authorize stored them.
 				return a.writeFailure(s.jsonOut, &failure{kind: sdk.KindConfig,
-					err:  fmt.Errorf("there is no stored authorization of %s to revoke: this build of connkit has no token store, so connkit authorize keeps no tokens", s.conn.ID()),
-					hint: "revoke the app's access in the account settings at the provider"})
+					err:  fmt.Errorf("there is no stored authorization of %s with these values to revoke", s.conn.ID()),
+					hint: "run connkit authorize with the same --store first, or revoke the app's access in the account settings at the provider"})
 			}
-			conn, err := s.conn.Connect(c.Context, s.values, sdk.ConnectOptions{Method: s.method})
+			conn, err := s.connect(c.Context)
 			if err != nil {
 				return a.writeFailure(s.jsonOut, err)
 			}

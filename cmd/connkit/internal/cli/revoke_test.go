@@ -110,7 +110,7 @@ func TestRevokeCommandOutcomes(t *testing.T) {
 		{"no revoke API", "oauth2_client_credentials", "", 200, ExitOK, "no revoke API"},
 		{"revoke API fails", "oauth2_client_credentials", "  revoke: {url: $URL/oauth/revoke}", 400, ExitFindings, "revoke the access_token"},
 		{"authorization code without a store", "oauth2_authorization_code",
-			"  revoke: {url: $URL/oauth/revoke}\n  authorize: {url: $URL/authorize, redirect_url: \"http://127.0.0.1:8976/callback\"}", 200, ExitFindings, "no token store"},
+			"  revoke: {url: $URL/oauth/revoke}\n  authorize: {url: $URL/authorize, redirect_url: \"http://127.0.0.1:8976/callback\"}", 200, ExitFindings, "no stored authorization"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, revoked := revokeServer(t, tc.status)
