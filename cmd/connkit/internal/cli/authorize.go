@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/connkit/connkit/sdk/store/memory"
 	"html"
 	"io"
 	"net"
@@ -110,8 +111,8 @@ func (a *App) authorize(c *urfave.Context) error {
 	if err != nil {
 		return a.writeFailure(s.jsonOut, err)
 	}
-	if s.store == nil {
-		fmt.Fprintln(a.stderr(), "note: no store is configured (--store or CONNKIT_STORE): the tokens were not kept, so connkit call and connkit revoke cannot use this authorization")
+	if _, inMemory := s.store.(*memory.Store); s.store == nil || inMemory {
+		fmt.Fprintln(a.stderr(), "note: no lasting store (--store or CONNKIT_STORE, or a config directory): the tokens were not kept, so connkit call and connkit revoke cannot use this authorization")
 	} else {
 		fmt.Fprintf(a.stderr(), "stored as connection %s: connkit call and connkit revoke with the same values use it\n", conn.ID())
 	}

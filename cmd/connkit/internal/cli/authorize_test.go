@@ -223,7 +223,7 @@ func TestAuthorizeCommand(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
 	}
-	for _, want := range []string{"ignored a request to the redirect URL", "not the manifest's http://127.0.0.1:8976/callback", "not stored"} {
+	for _, want := range []string{"ignored a request to the redirect URL", "not the manifest's http://127.0.0.1:8976/callback", "the tokens were not kept"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
