@@ -28,8 +28,6 @@ type decoder struct {
 	full  bool       // maxErrors errors are recorded; the rest are dropped
 	path  []pathElem // where the node being decoded is
 
-	runesLine int    // the line whose runes are kept
-	runes     []rune // the runes of line runesLine
 }
 
 // maxErrors bounds the errors recorded for one file, so that a large file
@@ -254,52 +252,8 @@ func (d *decoder) checkTemplate(n *yaml.Node, s string) {
 		d.errNode(n, KindInterpolation, "%s: bad template: %v", d.where(), err)
 		return
 	}
-	p := d.templatePos(n, se.Column)
+	p := d.file.scalarPos(n, se.Column)
 	d.errAt(p.Line, p.Col, KindInterpolation, fmt.Sprintf("%s: bad template: %s", d.where(), se.Msg))
-}
-
-// templatePos returns the position of the col-th character (1-based) of the
-// value of scalar n. It is exact for a value written on one line, plain or
-// quoted; for other values it is the position of the value.
-func (d *decoder) templatePos(n *yaml.Node, col int) Pos {
-	base := d.file.nodePos(n)
-	rest := d.textAt(n)
-	if col < 1 || len(rest) == 0 {
-		return base
-	}
-	at := func(i int) Pos { return Pos{File: base.File, Line: base.Line, Col: base.Col + i} }
-	switch style := n.Style &^ yaml.TaggedStyle; style {
-	case 0: // plain
-		if !hasPrefix(rest, n.Value) {
-			return base // a plain scalar folded over several lines
-		}
-		return at(col - 1)
-	case yaml.SingleQuotedStyle, yaml.DoubleQuotedStyle:
-		i := 1 // past the opening quote
-		for range col - 1 {
-			if i >= len(rest) {
-				return base // the value goes on on the next line
-			}
-			switch c := rest[i]; {
-			case style == yaml.SingleQuotedStyle && c == '\'':
-				if i+1 >= len(rest) || rest[i+1] != '\'' {
-					return base
-				}
-				i += 2
-			case style == yaml.DoubleQuotedStyle && c == '"':
-				return base
-			case style == yaml.DoubleQuotedStyle && c == '\\':
-				i += escapeLen(rest, i)
-			default:
-				i++
-			}
-		}
-		if i > len(rest) {
-			return base
-		}
-		return at(i)
-	}
-	return base
 }
 
 // escapeLen returns how many characters the escape sequence at s[i] (a
@@ -550,7 +504,7 @@ func (d *decoder) typeHint(n *yaml.Node, t reflect.Type) string {
 	case t.Kind() == reflect.String && scalar:
 		return "; quote it to make it a string"
 	case t.Kind() == reflect.String && n.Kind == yaml.MappingNode && n.Style&yaml.FlowStyle != 0 &&
-		hasPrefix(d.textAt(n), "{{"):
+		hasPrefix(d.file.textAt(n), "{{"):
 		return `; in YAML a value that starts with "{{" must be quoted: "{{ ... }}"`
 	case (t.Kind() == reflect.Bool && scalar && isStringTag(n.Tag) && (strings.EqualFold(n.Value, "true") || strings.EqualFold(n.Value, "false"))) ||
 		(t.Kind() == reflect.Int && scalar && isStringTag(n.Tag) && isInt(n.Value)):
@@ -559,19 +513,6 @@ func (d *decoder) typeHint(n *yaml.Node, t reflect.Type) string {
 		return `; write a list, even of one item: "- item" lines or [item]`
 	}
 	return ""
-}
-
-// textAt returns the rest of the source line from the position of n. The
-// runes of the line are kept for the next call, which is most often on the
-// same line: reporting every error of a long line costs one conversion.
-func (d *decoder) textAt(n *yaml.Node) []rune {
-	if n.Line != d.runesLine {
-		d.runesLine, d.runes = n.Line, []rune(d.lines.line(n.Line))
-	}
-	if n.Column < 1 || n.Column > len(d.runes) {
-		return nil
-	}
-	return d.runes[n.Column-1:]
 }
 
 // hasPrefix says whether the runes of s start with prefix.

@@ -50,6 +50,8 @@ type File struct {
 	// root is the document's top node; nil when the file is not
 	// well-formed or empty.
 	root *yaml.Node
+	// lines indexes the source's lines, for positions inside values.
+	lines *lineIndex
 }
 
 // Load reads and parses the manifest file at path (see Parse). An error
@@ -97,6 +99,7 @@ func Parse(path string, data []byte) (*File, error) {
 	if d.checkInput(data) {
 		data = bytes.TrimPrefix(data, utf8BOM)
 		d.lines = newLineIndex(data)
+		f.lines = d.lines
 		if isJSON(path, data) {
 			f.Syntax = SyntaxJSON
 			f.root = d.parseJSON(data)

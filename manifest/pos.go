@@ -232,3 +232,71 @@ func (c *cursor) pos(off int) (line, col int) {
 	}
 	return c.line, c.col
 }
+
+// TemplatePos returns the position of the col-th character (1-based, in
+// runes) of the string at pointer, such as a reference inside a template
+// (interp.Ref.Column): exact for a value written on one line, plain or
+// quoted (JSON strings included); otherwise the position of the value.
+func (f *File) TemplatePos(pointer string, col int) Pos {
+	_, n, exact := f.lookup(pointer)
+	if !exact || n == nil || n.Kind != yaml.ScalarNode {
+		return f.Pos(pointer)
+	}
+	return f.scalarPos(n, col)
+}
+
+// textAt returns the rest of the source line from the position of n, or nil.
+func (f *File) textAt(n *yaml.Node) []rune {
+	if f.lines == nil {
+		return nil
+	}
+	line := []rune(f.lines.line(n.Line))
+	if n.Column < 1 || n.Column > len(line) {
+		return nil
+	}
+	return line[n.Column-1:]
+}
+
+// scalarPos returns the position of the col-th character (1-based) of the
+// value of scalar n. It is exact for a value written on one line, plain or
+// quoted; for other values it is the position of the value.
+func (f *File) scalarPos(n *yaml.Node, col int) Pos {
+	base := f.nodePos(n)
+	rest := f.textAt(n)
+	if col < 1 || len(rest) == 0 {
+		return base
+	}
+	at := func(i int) Pos { return Pos{File: base.File, Line: base.Line, Col: base.Col + i} }
+	switch style := n.Style &^ yaml.TaggedStyle; style {
+	case 0: // plain
+		if !hasPrefix(rest, n.Value) {
+			return base // a plain scalar folded over several lines
+		}
+		return at(col - 1)
+	case yaml.SingleQuotedStyle, yaml.DoubleQuotedStyle:
+		i := 1 // past the opening quote
+		for range col - 1 {
+			if i >= len(rest) {
+				return base // the value goes on on the next line
+			}
+			switch c := rest[i]; {
+			case style == yaml.SingleQuotedStyle && c == '\'':
+				if i+1 >= len(rest) || rest[i+1] != '\'' {
+					return base
+				}
+				i += 2
+			case style == yaml.DoubleQuotedStyle && c == '"':
+				return base
+			case style == yaml.DoubleQuotedStyle && c == '\\':
+				i += escapeLen(rest, i)
+			default:
+				i++
+			}
+		}
+		if i > len(rest) {
+			return base
+		}
+		return at(i)
+	}
+	return base
+}

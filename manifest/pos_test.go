@@ -158,3 +158,24 @@ func TestLineIndex(t *testing.T) {
 		}
 	}
 }
+
+func TestTemplatePos(t *testing.T) {
+	src := "connkit: v1\nlabel: \"a\\tb {{ fields.x }}\"\nidentity: '{{ response.id }}'\nbase_url: |\n  {{ fields.u }}\n"
+	f, _ := Parse("t.yaml", []byte(src))
+	for _, tc := range []struct {
+		ptr  string
+		col  int
+		want string
+	}{
+		{"/label", 1, "t.yaml:2:9"},     // the first character, after the quote
+		{"/label", 6, "t.yaml:2:15"},    // "{{": the \t escape takes two source characters
+		{"/identity", 4, "t.yaml:3:14"}, // single-quoted
+		{"/base_url", 3, "t.yaml:4:11"}, // a block scalar: the value's position
+		{"/missing", 3, "t.yaml:1:1"},   // no such node: the nearest ancestor
+		{"/label", 0, "t.yaml:2:8"},     // no column: the value's position
+	} {
+		if got := f.TemplatePos(tc.ptr, tc.col).String(); got != tc.want {
+			t.Errorf("TemplatePos(%s, %d) = %s, want %s", tc.ptr, tc.col, got, tc.want)
+		}
+	}
+}

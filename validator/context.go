@@ -24,7 +24,6 @@ type context struct {
 	sites   []*site
 	actions []string // action names, sorted
 
-	lines *lineIndex // built on first use
 
 	net  *network   // whitelist and requests, built on first use
 	urls []*urlSite // absolute-URL templates, built on first use
@@ -348,7 +347,7 @@ func (c *context) reportKey(ptr string, format string, args ...any) {
 // reportRef records a finding of the running rule at a reference inside
 // the template of site s.
 func (c *context) reportRef(s *site, ref interp.Ref, format string, args ...any) {
-	c.reportAt(s.ptr, c.templatePos(s.ptr, ref.Column), format, args...)
+	c.reportAt(s.ptr, c.f.TemplatePos(s.ptr, ref.Column), format, args...)
 }
 
 // reportAt records a finding of the running rule at pos.
