@@ -169,7 +169,7 @@ func TestTemplatePos(t *testing.T) {
 	}{
 		{"/label", 1, "t.yaml:2:9"},     // the first character, after the quote
 		{"/label", 6, "t.yaml:2:15"},    // "{{": the \t escape takes two source characters
-		{"/identity", 4, "t.yaml:3:14"}, // single-quoted
+		{"/identity", 4, "t.yaml:3:15"}, // single-quoted, the quote at column 11
 		{"/base_url", 3, "t.yaml:4:11"}, // a block scalar: the value's position
 		{"/missing", 3, "t.yaml:1:1"},   // no such node: the nearest ancestor
 		{"/label", 0, "t.yaml:2:8"},     // no column: the value's position
