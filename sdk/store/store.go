@@ -96,6 +96,26 @@ type Locked interface {
 	SetStatus(ctx context.Context, s Status) error
 }
 
+// Bind returns the Locked handle of a store whose writes are committed one
+// by one as they are made (the memory and SQLite stores): each method calls
+// the store's own with the connection id.
+func Bind(s Store, connID string) Locked { return bound{s: s, id: connID} }
+
+type bound struct {
+	s  Store
+	id string
+}
+
+func (b bound) Connection(ctx context.Context) (*Connection, error) { return b.s.Connection(ctx, b.id) }
+
+func (b bound) Token(ctx context.Context) (*tokens.Token, error) { return b.s.Token(ctx, b.id) }
+
+func (b bound) PutToken(ctx context.Context, tok *tokens.Token) error {
+	return b.s.PutToken(ctx, b.id, tok)
+}
+
+func (b bound) SetStatus(ctx context.Context, st Status) error { return b.s.SetStatus(ctx, b.id, st) }
+
 // Connection is a stored connection.
 type Connection struct {
 	// ID identifies the connection in the store; the store chooses it

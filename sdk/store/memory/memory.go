@@ -288,28 +288,7 @@ func (s *Store) WithLock(ctx context.Context, connID string, fn func(ctx context
 		return fmt.Errorf("lock connection %s: %w", connID, ctx.Err())
 	}
 	defer func() { <-sem }()
-	return fn(ctx, locked{s: s, id: connID})
-}
-
-// locked is the Locked handle of the memory store: writes take effect at
-// once.
-type locked struct {
-	s  *Store
-	id string
-}
-
-func (l locked) Connection(ctx context.Context) (*store.Connection, error) {
-	return l.s.Connection(ctx, l.id)
-}
-
-func (l locked) Token(ctx context.Context) (*tokens.Token, error) { return l.s.Token(ctx, l.id) }
-
-func (l locked) PutToken(ctx context.Context, tok *tokens.Token) error {
-	return l.s.PutToken(ctx, l.id, tok)
-}
-
-func (l locked) SetStatus(ctx context.Context, st store.Status) error {
-	return l.s.SetStatus(ctx, l.id, st)
+	return fn(ctx, store.Bind(s, connID))
 }
 
 // dump returns every stored record as the store holds it (secrets sealed),

@@ -456,7 +456,7 @@ func (s *Store) WithLock(ctx context.Context, connID string, fn func(ctx context
 	defer s.release(context.WithoutCancel(ctx), connID)
 	held, stop := context.WithDeadline(ctx, expires.Add(-LeaseTime/10))
 	defer stop()
-	return fn(held, locked{s: s, id: connID})
+	return fn(held, store.Bind(s, connID))
 }
 
 // lockErr is the error of a wait for a lock that ended: the caller's
@@ -504,25 +504,4 @@ ON CONFLICT (connection_id) DO UPDATE SET owner = excluded.owner, expires_at = e
 func (s *Store) release(ctx context.Context, connID string) {
 	// A failed delete leaves a lease that expires by itself.
 	_, _ = s.db.ExecContext(ctx, `DELETE FROM locks WHERE connection_id = ? AND owner = ?`, connID, s.owner)
-}
-
-// locked is the Locked handle: every write is its own committed
-// statement.
-type locked struct {
-	s  *Store
-	id string
-}
-
-func (l locked) Connection(ctx context.Context) (*store.Connection, error) {
-	return l.s.Connection(ctx, l.id)
-}
-
-func (l locked) Token(ctx context.Context) (*tokens.Token, error) { return l.s.Token(ctx, l.id) }
-
-func (l locked) PutToken(ctx context.Context, tok *tokens.Token) error {
-	return l.s.PutToken(ctx, l.id, tok)
-}
-
-func (l locked) SetStatus(ctx context.Context, st store.Status) error {
-	return l.s.SetStatus(ctx, l.id, st)
 }
