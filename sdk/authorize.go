@@ -11,6 +11,7 @@ import (
 	"github.com/connkit/connkit/manifest/interp"
 	"github.com/connkit/connkit/sdk/oauth"
 	"github.com/connkit/connkit/sdk/tokens"
+	"github.com/connkit/connkit/whitelist"
 )
 
 // Status is the state of a connection's authorization, for a platform to
@@ -88,9 +89,10 @@ type AuthorizeOptions struct {
 
 // Authorize starts the authorization-code grant for the values a user filled
 // in: it renders the manifest's authorize section and token API (reading the
-// issuer's metadata for the URLs the manifest leaves out), checks the URLs
-// against the whitelist, and returns the authorization request to open in
-// the user's browser. The state and the PKCE verifier stay in this
+// issuer's metadata for the URLs the manifest leaves out, which must be in
+// the whitelist), checks that the authorize URL is https (it needs no
+// whitelist entry: only the browser opens it), and returns the authorization
+// request to open in the user's browser. The state and the PKCE verifier stay in this
 // connector's memory until Exchange receives the callback, within
 // oauth.DefaultStateTTL.
 func (c *Connector) Authorize(ctx context.Context, values Values, opts AuthorizeOptions) (*oauth.AuthRequest, error) {
@@ -184,6 +186,7 @@ func (conn *Connection) authorizeConfig(redirect string) (*oauth.Config, error) 
 	}
 	if a != nil {
 		cfg.PKCE = a.src.PKCE
+		cfg.ScopeDelimiter = a.src.ScopeDelimiter
 		if a.url != nil {
 			if cfg.AuthorizeURL, err = a.url.RenderURL(d); err != nil {
 				return nil, classify(fmt.Errorf("auth.authorize.url: %w", err))
@@ -218,14 +221,29 @@ func (conn *Connection) authorizeConfig(redirect string) (*oauth.Config, error) 
 		return nil, &Error{Kind: KindConfig, Err: errors.New("the authorization-code grant has no redirect URL"),
 			Hint: "set auth.authorize.redirect_url to the exact redirect URL registered at the provider"}
 	}
-	if err := conn.checkURL("the authorize URL", cfg.AuthorizeURL); err != nil {
-		return nil, err
+	// The user's browser opens the authorize URL and connkit never fetches
+	// it, so it needs no whitelist entry (an entry would also let the
+	// connection's requests, credentials included, reach that host); one
+	// from the issuer's metadata was checked by discover. It must still be
+	// https (http only on loopback) with a valid host.
+	if err := checkBrowserURL(cfg.AuthorizeURL); err != nil {
+		return nil, classify(fmt.Errorf("the authorize URL: %w", err))
 	}
 	return cfg, nil
 }
 
-// checkURL checks a URL connkit does not fetch itself (the browser opens the
-// authorize URL) or one that came from metadata against the whitelist.
+// checkBrowserURL checks a URL that the user's browser opens.
+func checkBrowserURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return err
+	}
+	_, err = whitelist.Normalize(u)
+	return err
+}
+
+// checkURL checks a URL that came from an issuer's metadata against the
+// whitelist.
 func (conn *Connection) checkURL(what, raw string) error {
 	u, err := url.Parse(raw)
 	if err == nil {

@@ -297,7 +297,7 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"missing field", authorizeSection, sdk.Values{"client_id": "app-1"}, sdk.KindInvalidValues, "client_secret"},
 		{"no redirect URL", "  authorize:\n    url: $URL/authorize", appValues, sdk.KindConfig, "redirect URL"},
 		{"no authorize URL", "  authorize:\n    redirect_url: http://127.0.0.1:1/cb", appValues, sdk.KindConfig, "authorize URL"},
-		{"authorize URL outside the whitelist", "  authorize:\n    url: https://login.elsewhere.example/authorize\n    redirect_url: http://127.0.0.1:1/cb", appValues, sdk.KindBlocked, "authorize URL"},
+		{"authorize URL over http", "  authorize:\n    url: http://login.elsewhere.example/authorize\n    redirect_url: http://127.0.0.1:1/cb", appValues, sdk.KindBlocked, "authorize URL"},
 		{"implicit grant", authorizeSection + "\n    response_type: token", appValues, sdk.KindConfig, "response_type"},
 		{"reserved param", "  authorize:\n    url: $URL/authorize\n    redirect_url: http://127.0.0.1:1/cb\n    params: {state: fixed}", appValues, sdk.KindConfig, "state"},
 	} {

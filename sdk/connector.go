@@ -133,7 +133,7 @@ func compile(r *Registry, f *manifest.File) (*Connector, error) {
 func (c *Connector) guard(mt *method) {
 	opts := c.reg.opts
 	mt.policy = &whitelist.Policy{List: c.list, AllowPrivate: opts.AllowPrivateNetworks,
-		Resolver: opts.Resolver, SecretHeaders: paramNames(mt.applyHeader)}
+		Resolver: opts.Resolver, SecretHeaders: paramNames(mt.applyHeader), ConnectTo: c.reg.connectTo}
 	tr := mt.policy.Transport()
 	if opts.RootCAs != nil {
 		tr.TLSClientConfig.RootCAs = opts.RootCAs

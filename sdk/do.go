@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -92,6 +93,12 @@ func (conn *Connection) Do(ctx context.Context, req *Request) (*Response, error)
 		// A Host field is sent as the request's host, which the whitelist
 		// guard checks against the URL.
 		r.Header[http.CanonicalHeaderKey(k)] = vs
+	}
+	// resty sets Accept to the Content-Type of a JSON or XML body when the
+	// request has none, which would hide the defaults' Accept (merged later,
+	// under the request's own fields): give the request the default's.
+	if vs, ok := conn.defH["Accept"]; ok && r.Header.Get("Accept") == "" {
+		r.Header["Accept"] = slices.Clone(vs)
 	}
 	if req.Body != nil {
 		// resty sends a []byte body through a *bytes.Reader, so the request

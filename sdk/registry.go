@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +33,15 @@ type Options struct {
 	// RootCAs are the certificate authorities trusted for https (nil: the
 	// system's), for an operator behind a private CA.
 	RootCAs *x509.CertPool
+	// ConnectTo sends the connections of some hosts to another address, like
+	// curl's --connect-to: the key is "host:port" (or "host" for any port),
+	// the value the "ip:port" or "name:port" actually dialled. The URL, the
+	// whitelist match, the TLS server name and the Host header stay the real
+	// ones, and the dialled address passes the same address rules (a local
+	// stand-in for a provider needs AllowPrivateNetworks). For trying a
+	// connector against a test server, or reaching a provider through a
+	// fixed address.
+	ConnectTo map[string]string
 	// Logger receives debug and error records; secrets never reach it.
 	// Nil discards them.
 	Logger *slog.Logger
@@ -59,9 +70,12 @@ type Options struct {
 // concurrent use.
 type Registry struct {
 	opts Options
-	log  *slog.Logger
-	mu   sync.RWMutex
-	byID map[string]*Connector
+	// connectTo looks up Options.ConnectTo, copied when the registry was
+	// made; nil without one.
+	connectTo func(host string, port int) (string, bool)
+	log       *slog.Logger
+	mu        sync.RWMutex
+	byID      map[string]*Connector
 }
 
 // NewRegistry returns an empty registry.
@@ -73,7 +87,33 @@ func NewRegistry(opts Options) *Registry {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Registry{opts: opts, log: log, byID: map[string]*Connector{}}
+	return &Registry{opts: opts, connectTo: connectTo(opts.ConnectTo), log: log, byID: map[string]*Connector{}}
+}
+
+// connectTo returns the lookup of an Options.ConnectTo map, nil for an empty
+// one. Keys are matched without regard to case or a trailing dot on the host,
+// "host:port" before "host".
+func connectTo(m map[string]string) func(host string, port int) (string, bool) {
+	if len(m) == 0 {
+		return nil
+	}
+	norm := make(map[string]string, len(m))
+	for k, v := range m {
+		k = strings.ToLower(k)
+		if h, p, err := net.SplitHostPort(k); err == nil {
+			k = net.JoinHostPort(strings.TrimSuffix(h, "."), p)
+		} else {
+			k = strings.TrimSuffix(strings.Trim(k, "[]"), ".")
+		}
+		norm[k] = v
+	}
+	return func(host string, port int) (string, bool) {
+		if to, ok := norm[net.JoinHostPort(host, strconv.Itoa(port))]; ok {
+			return to, true
+		}
+		to, ok := norm[host]
+		return to, ok
+	}
 }
 
 // LoadError is a manifest the registry refused, with the reason (for an

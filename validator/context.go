@@ -24,7 +24,6 @@ type context struct {
 	sites   []*site
 	actions []string // action names, sorted
 
-
 	net  *network   // whitelist and requests, built on first use
 	urls []*urlSite // absolute-URL templates, built on first use
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -40,6 +41,15 @@ type Policy struct {
 	// dropped, with Authorization, Cookie and Proxy-Authorization, when a
 	// redirect leaves the original host.
 	SecretHeaders []string
+	// ConnectTo is the operator's connect-to map (like curl's
+	// --connect-to): for a host and port the whitelist names, it returns
+	// the address to dial instead, "ip:port" or "name:port", or ok false to
+	// dial the host itself. Only the dialled address changes: the URL, the
+	// whitelist match, the TLS server name and the Host header stay the
+	// real ones, and the address passes the same address rules (a loopback
+	// stand-in needs AllowPrivate or an entry naming it literally). Nil
+	// dials every host itself.
+	ConnectTo func(host string, port int) (addr string, ok bool)
 }
 
 // Check reports whether a request to u may be sent: u must match the
@@ -136,7 +146,9 @@ func (p *Policy) Transport() *http.Transport {
 // metadata; IPv4-mapped addresses unmapped first) unless AllowPrivate is set
 // or an entry names that address and port literally (metadata addresses
 // need the latter), and then dials the checked addresses, never the name
-// again, so a second DNS answer cannot redirect the connection.
+// again, so a second DNS answer cannot redirect the connection. Where
+// ConnectTo maps the host and port, the address it gives is resolved and
+// checked instead.
 func (p *Policy) DialContext(base *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	if base == nil {
 		base = &net.Dialer{}
@@ -165,31 +177,57 @@ func (p *Policy) resolve(ctx context.Context, network, addr string) ([]netip.Add
 	default:
 		return nil, &BlockedError{Host: addr, Rule: RuleURL, Reason: fmt.Sprintf("network %q is not allowed; connections use TCP", network)}
 	}
-	hostText, portText, serr := net.SplitHostPort(addr)
-	if serr != nil {
-		return nil, fmt.Errorf("whitelist: dial address %q: %w", addr, serr)
-	}
-	host, lit, err := normalizeHost(hostText, strings.IndexByte(hostText, ':') >= 0)
+	host, lit, port, err := splitDialAddr("dial", addr)
 	if err != nil {
-		err.Host = hostText
 		return nil, err
-	}
-	port, err := parsePort(portText, "")
-	if err != nil || portText == "" {
-		return nil, &BlockedError{Host: host, Rule: RulePort, Reason: "the dial address has no valid port"}
 	}
 	if !p.List.hasHostPort(host, port) {
 		return nil, &BlockedError{Host: host, Rule: RuleNotListed, Reason: fmt.Sprintf(
 			"no whitelist entry names this host with port %d (checked when connecting)", port)}
 	}
-	addrs := []netip.Addr{lit}
-	if !lit.IsValid() {
-		var lerr error
-		if addrs, lerr = p.lookup(ctx, host); lerr != nil {
-			return nil, lerr
+	to, redirected := "", false
+	if p.ConnectTo != nil {
+		to, redirected = p.ConnectTo(host, port)
+	}
+	dialHost, dialPort := host, port
+	if redirected {
+		if dialHost, lit, dialPort, err = splitDialAddr("connect-to", to); err != nil {
+			return nil, fmt.Errorf("whitelist: connect-to for %s: %w", net.JoinHostPort(host, strconv.Itoa(port)), err)
 		}
 	}
-	return p.checkAddrs(network, host, port, addrs)
+	addrs := []netip.Addr{lit}
+	if !lit.IsValid() {
+		if addrs, err = p.lookup(ctx, dialHost); err != nil {
+			return nil, err
+		}
+	}
+	out, err := p.checkAddrs(network, dialHost, dialPort, addrs)
+	var be *BlockedError
+	if redirected && errors.As(err, &be) {
+		be.Host = host
+		be.Reason = fmt.Sprintf("connect-to sends it to %s: %s", to, be.Reason)
+	}
+	return out, err
+}
+
+// splitDialAddr parses a host:port address to dial (what names it in
+// errors): the normalised host, its address when it is an IP literal, and
+// the port, which must be present.
+func splitDialAddr(what, addr string) (string, netip.Addr, int, error) {
+	hostText, portText, serr := net.SplitHostPort(addr)
+	if serr != nil {
+		return "", netip.Addr{}, 0, fmt.Errorf("whitelist: %s address %q: %w", what, addr, serr)
+	}
+	host, lit, err := normalizeHost(hostText, strings.IndexByte(hostText, ':') >= 0)
+	if err != nil {
+		err.Host = hostText
+		return "", netip.Addr{}, 0, err
+	}
+	port, err := parsePort(portText, "")
+	if err != nil || portText == "" {
+		return "", netip.Addr{}, 0, &BlockedError{Host: host, Rule: RulePort, Reason: "the " + what + " address has no valid port"}
+	}
+	return host, lit, port, nil
 }
 
 // lookup resolves a host name with the policy's resolver.

@@ -22,6 +22,10 @@ type Config struct {
 	ClientID string
 	// Scope is the space-separated scope requested; empty sends none.
 	Scope string
+	// ScopeDelimiter joins the scopes in the authorization request: " "
+	// (RFC 6749 section 3.3, the default when empty) or "," for providers
+	// that document comma-separated scopes (Slack).
+	ScopeDelimiter manifest.ScopeDelimiter
 	// RedirectURL is the exact redirect URL registered at the provider. It is
 	// sent as it is, in the authorization request and in the code exchange.
 	RedirectURL string

@@ -95,7 +95,7 @@ func (s *States) Begin(cfg Config) (*AuthRequest, error) {
 	q.Set("client_id", cfg.ClientID)
 	q.Set("redirect_uri", cfg.RedirectURL)
 	if cfg.Scope != "" {
-		q.Set("scope", cfg.Scope)
+		q.Set("scope", cfg.ScopeDelimiter.Join(cfg.Scope))
 	}
 	q.Set("state", state)
 	if cfg.PKCE != manifest.PKCENone {

@@ -59,6 +59,7 @@ func (a *App) commands() []*urfave.Command {
 		a.revokeCommand(),
 		a.validateCommand(),
 		a.schemaCommand(),
+		a.initCommand(),
 		a.versionCommand(),
 	}
 }

@@ -21,6 +21,7 @@ func connectFlags() []urfave.Flag {
 		&urfave.StringFlag{Name: "values", Usage: "the `FILE` of field values (YAML or JSON; env:NAME and file:PATH are read)"},
 		&urfave.StringFlag{Name: "auth-method", Usage: "the `KEY` of the auth method, for a connector that offers several"},
 		&urfave.BoolFlag{Name: "allow-private-networks", Usage: "let requests reach loopback and private addresses (for a local test server)"},
+		&urfave.StringSliceFlag{Name: "connect-to", Usage: "dial `HOST:PORT:ADDR` instead of HOST:PORT (PORT empty: any port; ADDR is ip:port), keeping the URL, TLS name and Host header; repeatable"},
 		&urfave.BoolFlag{Name: "debug", Usage: "log requests and responses to stderr, credentials redacted"},
 		&urfave.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
 		storeFlag(),
@@ -58,6 +59,9 @@ func (a *App) openSession(c *urfave.Context) (*session, error) {
 		return nil, err
 	}
 	opts := sdk.Options{AllowPrivateNetworks: c.Bool("allow-private-networks")}
+	if opts.ConnectTo, err = parseConnectTo(c.StringSlice("connect-to")); err != nil {
+		return nil, usageErrorf(c, "--connect-to: %v", err)
+	}
 	if c.Bool("debug") {
 		opts.Debug = true
 		opts.Logger = slog.New(slog.NewTextHandler(a.stderr(), &slog.HandlerOptions{Level: slog.LevelDebug}))
