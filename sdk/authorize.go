@@ -104,16 +104,8 @@ func (c *Connector) Authorize(ctx context.Context, values Values, opts Authorize
 		return nil, &Error{Kind: KindConfig, Err: fmt.Errorf("connector %s: auth method %s is %s, not oauth2_authorization_code", c.m.ID, m.key, m.auth.Type),
 			Hint: "connect it directly (Connect, connkit test): only the authorization-code grant has a browser step"}
 	}
-	fields, err := m.fields.check(values)
+	conn, err := c.open(ctx, m, values)
 	if err != nil {
-		return nil, &Error{Kind: KindInvalidValues, Err: err,
-			Hint: "fill in the connector's fields as its manifest declares them"}
-	}
-	conn, err := c.newConnection(m, fields)
-	if err != nil {
-		return nil, err
-	}
-	if err := conn.discover(ctx); err != nil {
 		return nil, err
 	}
 	cfg, err := conn.authorizeConfig(opts.RedirectURL)

@@ -66,16 +66,8 @@ func (c *Connector) Connect(ctx context.Context, values Values, opts ConnectOpti
 	if err != nil {
 		return nil, &Error{Kind: KindInvalidValues, Err: err}
 	}
-	fields, err := m.fields.check(values)
+	conn, err := c.open(ctx, m, values)
 	if err != nil {
-		return nil, &Error{Kind: KindInvalidValues, Err: err,
-			Hint: "fill in the connector's fields as its manifest declares them"}
-	}
-	conn, err := c.newConnection(m, fields)
-	if err != nil {
-		return nil, err
-	}
-	if err := conn.discover(ctx); err != nil {
 		return nil, err
 	}
 	if conn.source != nil {
@@ -97,6 +89,25 @@ func (c *Connector) Connect(ctx context.Context, values Values, opts ConnectOpti
 		return nil, err
 	}
 	if err := conn.persist(ctx, values); err != nil {
+		return nil, err
+	}
+	return conn, nil
+}
+
+// open checks values against the fields of auth method m and returns a new
+// connection, not yet holding a token, with the issuer's metadata read when
+// the method names an issuer.
+func (c *Connector) open(ctx context.Context, m *method, values Values) (*Connection, error) {
+	fields, err := m.fields.check(values)
+	if err != nil {
+		return nil, &Error{Kind: KindInvalidValues, Err: err,
+			Hint: "fill in the connector's fields as its manifest declares them"}
+	}
+	conn, err := c.newConnection(m, fields)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.discover(ctx); err != nil {
 		return nil, err
 	}
 	return conn, nil
