@@ -241,10 +241,25 @@ func (d *decoder) decodeTemplate(v reflect.Value, n *yaml.Node) {
 	d.checkTemplate(n, s)
 }
 
-// checkTemplate checks the {{ }} syntax of s, the value of scalar n.
+// checkTemplate checks the {{ }} syntax of s, the value of scalar n, and
+// keeps the parsed template for File.Template. Text without "{{" is
+// literal: it always parses and is not kept.
 func (d *decoder) checkTemplate(n *yaml.Node, s string) {
-	_, err := interp.Parse(s)
-	if err == nil || d.full {
+	if !strings.Contains(s, "{{") {
+		return
+	}
+	if _, ok := d.file.templates[s]; ok {
+		return
+	}
+	t, err := interp.Parse(s)
+	if err == nil {
+		if d.file.templates == nil {
+			d.file.templates = make(map[string]*interp.Template)
+		}
+		d.file.templates[s] = t
+		return
+	}
+	if d.full {
 		return
 	}
 	var se *interp.SyntaxError

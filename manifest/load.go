@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/connkit/connkit/manifest/interp"
 )
 
 // MaxSize is the size, in bytes, of the largest manifest file Parse, Load
@@ -51,6 +53,9 @@ type File struct {
 	root *yaml.Node
 	// lines indexes the source's lines, for positions inside values.
 	lines *lineIndex
+	// templates holds the templates the loader parsed, by source text;
+	// read-only once Parse returns.
+	templates map[string]*interp.Template
 }
 
 // Load reads and parses the manifest file at path (see Parse). An error

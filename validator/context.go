@@ -206,7 +206,7 @@ func (c *context) add(ptr string, t manifest.Template, kind siteKind, st stage, 
 	}
 	var refs []interp.Ref
 	if strings.Contains(string(t), "{{") {
-		tpl, err := interp.Parse(string(t))
+		tpl, err := c.f.Template(string(t))
 		if err != nil {
 			return
 		}

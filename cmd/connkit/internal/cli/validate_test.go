@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/connkit/connkit/manifest"
 	"github.com/connkit/connkit/validator"
 	"github.com/connkit/connkit/validator/format"
 )
@@ -451,4 +453,29 @@ func FuzzCheckManifestText(f *testing.F) {
 			t.Errorf("error %q is not one line about f.yaml", err)
 		}
 	})
+}
+
+// TestReadManifestFile reads files of every size around the limit: a
+// manifest whole, an oversized one cut one byte past the limit so that
+// the validator reports it.
+func TestReadManifestFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, size := range []int{0, 1, 3000, manifest.MaxSize, manifest.MaxSize + 1, manifest.MaxSize + 4096} {
+		content := bytes.Repeat([]byte("a"), size)
+		path := filepath.Join(dir, "m.yaml")
+		if err := os.WriteFile(path, content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readManifestFile(path)
+		if err != nil {
+			t.Fatalf("size %d: %v", size, err)
+		}
+		want := content[:min(size, manifest.MaxSize+1)]
+		if !bytes.Equal(got, want) {
+			t.Errorf("size %d: read %d bytes, want %d", size, len(got), len(want))
+		}
+	}
+	if _, err := readManifestFile(filepath.Join(dir, "missing.yaml")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing file: got %v, want fs.ErrNotExist", err)
+	}
 }
