@@ -33,10 +33,19 @@ func (p Pos) String() string {
 // Pointer("actions", "list/all", "path") is "/actions/list~1all/path".
 // Pointer() is "", the whole document.
 func Pointer(tokens ...string) string {
+	n := 0
+	for _, t := range tokens {
+		n += 1 + len(t)
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for _, t := range tokens {
 		b.WriteByte('/')
-		pointerEscaper.WriteString(&b, t)
+		if strings.ContainsAny(t, "~/") {
+			pointerEscaper.WriteString(&b, t)
+		} else {
+			b.WriteString(t)
+		}
 	}
 	return b.String()
 }
