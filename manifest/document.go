@@ -3,7 +3,6 @@ package manifest
 import (
 	"encoding/json"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -30,12 +29,10 @@ func documentValue(n *yaml.Node) any {
 	switch n.Kind {
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode {
-				continue
-			}
-			if _, dup := m[k.Value]; !dup {
+		// Backwards, so that the first of duplicated keys is stored last
+		// and kept, with one map operation per key.
+		for i := len(n.Content)&^1 - 2; i >= 0; i -= 2 {
+			if k := n.Content[i]; k.Kind == yaml.ScalarNode {
 				m[k.Value] = documentValue(n.Content[i+1])
 			}
 		}
@@ -62,14 +59,11 @@ func documentValue(n *yaml.Node) any {
 	return nil
 }
 
-// jsonNumberRE matches a number as RFC 8259 writes it.
-var jsonNumberRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
-
 // jsonNumber converts a YAML number to a json.Number, keeping its text when
 // it is already a JSON number; a non-finite number is a float64 and text
 // that is no number is returned as is.
 func jsonNumber(s string) any {
-	if jsonNumberRE.MatchString(s) {
+	if isJSONNumber(s) {
 		return json.Number(s)
 	}
 	if i, err := strconv.ParseInt(s, 0, 64); err == nil {
@@ -83,6 +77,44 @@ func jsonNumber(s string) any {
 		return f
 	}
 	return json.Number(strconv.FormatFloat(f, 'g', -1, 64))
+}
+
+// isJSONNumber says whether s is a number as RFC 8259 writes it:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?
+func isJSONNumber(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return false
+	}
+	if s[0] == '0' {
+		s = s[1:]
+	} else {
+		s = skipDigits(s)
+	}
+	if rest, ok := strings.CutPrefix(s, "."); ok {
+		if s = skipDigits(rest); len(s) == len(rest) {
+			return false
+		}
+	}
+	if s != "" && (s[0] == 'e' || s[0] == 'E') {
+		rest := s[1:]
+		if rest != "" && (rest[0] == '+' || rest[0] == '-') {
+			rest = rest[1:]
+		}
+		if s = skipDigits(rest); len(s) == len(rest) {
+			return false
+		}
+	}
+	return s == ""
+}
+
+// skipDigits returns s without its leading ASCII digits.
+func skipDigits(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[i:]
 }
 
 // parseFloat parses a YAML float, including .inf, -.inf and .nan.
