@@ -22,7 +22,9 @@ type context struct {
 	methods []*method
 	fields  []*fieldDecl // shared fields, then each method's own
 	sites   []*site
-	actions []string // action names, sorted
+	// siteBlock is the block the next sites are allocated in.
+	siteBlock []site
+	actions   []string // action names, sorted
 
 	net  *network   // whitelist and requests, built on first use
 	urls []*urlSite // absolute-URL templates, built on first use
@@ -212,7 +214,17 @@ func (c *context) add(ptr string, t manifest.Template, kind siteKind, st stage, 
 		}
 		refs = tpl.Refs()
 	}
-	c.sites = append(c.sites, &site{ptr: ptr, src: string(t), kind: kind, stage: st, method: method, action: action, refs: refs})
+	c.addSite(site{ptr: ptr, src: string(t), kind: kind, stage: st, method: method, action: action, refs: refs})
+}
+
+// addSite records a site. Sites are allocated in blocks: a manifest has
+// dozens of them.
+func (c *context) addSite(s site) {
+	if len(c.siteBlock) == cap(c.siteBlock) {
+		c.siteBlock = make([]site, 0, 32)
+	}
+	c.siteBlock = append(c.siteBlock, s)
+	c.sites = append(c.sites, &c.siteBlock[len(c.siteBlock)-1])
 }
 
 // addMap records the templates of a map of names to templates.
@@ -253,7 +265,7 @@ func (c *context) addAuth(ptr string, a *manifest.Auth, i int) {
 	if a.Issuer != "" {
 		// The issuer is a plain string, never a template: it has no
 		// references and all its text is literal.
-		c.sites = append(c.sites, &site{ptr: ptr + "/issuer", src: a.Issuer, pcs: []piece{{text: a.Issuer, col: 1}},
+		c.addSite(site{ptr: ptr + "/issuer", src: a.Issuer, pcs: []piece{{text: a.Issuer, col: 1}},
 			kind: kindURL, stage: stageAuthorize, method: i})
 	}
 	if a.Basic != nil {
