@@ -215,33 +215,6 @@ func (x *lineIndex) pos(off int) (line, col int) {
 	return lo + 1, utf8.RuneCount(x.src[x.starts[lo]:off]) + 1
 }
 
-// cursor turns increasing byte offsets of a source into positions in one
-// pass over the source, however long its lines.
-type cursor struct {
-	src       []byte
-	off       int // the offset of line:col
-	line, col int
-}
-
-// newCursor returns a cursor at the start of src.
-func newCursor(src []byte) *cursor { return &cursor{src: src, line: 1, col: 1} }
-
-// pos returns the 1-based line and rune column of off, which must not be
-// less than the offset of the previous call.
-func (c *cursor) pos(off int) (line, col int) {
-	off = min(off, len(c.src))
-	for c.off < off {
-		r, size := utf8.DecodeRune(c.src[c.off:])
-		if r == '\n' {
-			c.line, c.col = c.line+1, 1
-		} else {
-			c.col++
-		}
-		c.off += size
-	}
-	return c.line, c.col
-}
-
 // TemplatePos returns the position of the col-th character (1-based, in
 // runes) of the string at pointer, such as a reference inside a template
 // (interp.Ref.Column): exact for a value written on one line, plain or
