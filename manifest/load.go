@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -104,10 +103,13 @@ func Parse(path string, data []byte) (*File, error) {
 		data = bytes.TrimPrefix(data, utf8BOM)
 		d.lines = newLineIndex(data)
 		f.lines = d.lines
-		if isJSON(path, data) {
+		switch syntax, root := sniff(path, data); {
+		case root != nil:
+			f.Syntax, f.root = SyntaxJSON, root
+		case syntax == SyntaxJSON:
 			f.Syntax = SyntaxJSON
 			f.root = d.parseJSON(data)
-		} else {
+		default:
 			f.root = d.parseYAML(data)
 		}
 		if f.root != nil {
@@ -155,16 +157,22 @@ func (d *decoder) checkInput(data []byte) bool {
 	return true
 }
 
-// isJSON says whether to read data as JSON.
-func isJSON(path string, data []byte) bool {
+// sniff chooses the notation of data from the path's extension and, for
+// other names, from the content: a valid JSON object is JSON, returned
+// parsed so that it is scanned once; anything else is YAML.
+func sniff(path string, data []byte) (Syntax, *yaml.Node) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".json":
-		return true
+		return SyntaxJSON, nil
 	case ".yaml", ".yml":
-		return false
+		return SyntaxYAML, nil
 	}
-	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	return len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(data)
+	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
+		if root := newJSONScanner(data).document(); root != nil {
+			return SyntaxJSON, root
+		}
+	}
+	return SyntaxYAML, nil
 }
 
 // parseYAML parses data as one YAML document and returns its top node, or
