@@ -3,11 +3,9 @@ package manifest
 import (
 	"errors"
 	"fmt"
-	"github.com/connkit/connkit/internal/suggest"
 	"iter"
 	"math"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +14,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/connkit/connkit/internal/recache"
+	"github.com/connkit/connkit/internal/suggest"
 	"github.com/connkit/connkit/manifest/interp"
 )
 
@@ -295,7 +295,7 @@ func (d *decoder) checkRegexps(n *yaml.Node) {
 		if c.Kind != yaml.ScalarNode || !isStringTag(c.Tag) {
 			return // reported as a type error
 		}
-		if _, err := regexp.Compile(c.Value); err != nil {
+		if _, err := recache.Compile(c.Value); err != nil {
 			d.errNode(c, KindValue, "%s: bad regular expression: %s", d.where(),
 				strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 		}

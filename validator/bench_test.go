@@ -1,10 +1,11 @@
 package validator
 
 import (
-	"github.com/connkit/connkit/manifest"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/connkit/connkit/manifest"
 )
 
 // BenchmarkValidate validates the manifests of testdata/valid (about 100

@@ -3,7 +3,6 @@ package validator
 import (
 	"errors"
 	"fmt"
-	"github.com/connkit/connkit/internal/suggest"
 	"regexp"
 	"slices"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 
+	"github.com/connkit/connkit/internal/suggest"
 	"github.com/connkit/connkit/manifest"
 )
 

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/connkit/connkit/internal/recache"
 	"github.com/connkit/connkit/manifest"
 )
 
@@ -202,7 +203,7 @@ var hostProbes = func() []string {
 // probes. The pattern must match the whole value, as the runtime applies
 // it.
 func hostPatternLeak(pattern string) string {
-	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	re, err := recache.Compile(`^(?:` + pattern + `)$`)
 	if err != nil {
 		return "" // the loader reports a pattern that does not compile
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/connkit/connkit/internal/recache"
 	"github.com/connkit/connkit/manifest"
 )
 
@@ -31,6 +32,15 @@ func New() (*Validator, error) {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
+	// Format "regex" compiles each pattern of a manifest: through the
+	// process's cache, as the loader and the rules do.
+	c.UseRegexpEngine(func(s string) (jsonschema.Regexp, error) {
+		re, err := recache.Compile(s)
+		if err != nil {
+			return nil, err
+		}
+		return re, nil
+	})
 	if err := c.AddResource(manifest.SchemaID, doc); err != nil {
 		return nil, fmt.Errorf("validator: add the manifest schema: %w", err)
 	}

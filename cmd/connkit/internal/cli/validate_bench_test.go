@@ -21,7 +21,7 @@ const corpusSize = 10000
 // as the command line does (directory walk, the worker pool, one validator
 // per run, the text output, here to io.Discard), on a directory of
 // corpusSize generated manifests of about a hundred lines (package
-// validator/bench). Each iteration is one whole run; manifests/s is the
+// validator/bench), written as YAML and as JSON. Each iteration is one whole run; manifests/s is the
 // figure to compare. Writing the corpus is not timed. cpu-us/manifest is
 // the process's CPU time (user and system, all threads, the garbage
 // collector included) per manifest: unlike wall time it hardly moves when
@@ -30,8 +30,16 @@ const corpusSize = 10000
 //
 //	go test ./cmd/connkit/internal/cli -run '^$' -bench ValidateCorpus -benchtime 5x -memprofile mem.out
 func BenchmarkValidateCorpus(b *testing.B) {
+	for _, syntax := range []manifest.Syntax{manifest.SyntaxYAML, manifest.SyntaxJSON} {
+		b.Run(string(syntax), func(b *testing.B) { benchmarkValidateCorpus(b, syntax) })
+	}
+}
+
+// benchmarkValidateCorpus runs BenchmarkValidateCorpus on a corpus written
+// in one notation.
+func benchmarkValidateCorpus(b *testing.B, syntax manifest.Syntax) {
 	dir := b.TempDir()
-	if _, err := bench.WriteCorpus(dir, corpusSize, manifest.SyntaxYAML); err != nil {
+	if _, err := bench.WriteCorpus(dir, corpusSize, syntax); err != nil {
 		b.Fatal(err)
 	}
 	var stderr bytes.Buffer
