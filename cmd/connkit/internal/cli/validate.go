@@ -330,44 +330,6 @@ func checkManifest(v *validator.Validator, in manifestInput) checked {
 	return checked{source: data, diags: v.Validate(in.name, data)}
 }
 
-// readManifestFile reads a manifest file, up to the size limit.
-func readManifestFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, pathError(path, err)
-	}
-	defer f.Close()
-	data, err := readSized(f)
-	if err != nil {
-		return nil, pathError(path, err)
-	}
-	return data, nil
-}
-
-// readSized reads a file as readLimited does, into a buffer sized from
-// the file's size when it has one, so that a manifest is read with one
-// allocation and no copy.
-func readSized(f *os.File) ([]byte, error) {
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() || info.Size() > manifest.MaxSize {
-		return readLimited(f)
-	}
-	// One byte more than the size, to see the end of the file in the same
-	// read; a file that grew since is read on, up to the limit.
-	data := make([]byte, 0, info.Size()+1)
-	for len(data) < cap(data) {
-		n, err := f.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		if err == io.EOF {
-			return data, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	rest, err := readLimited(io.LimitReader(f, manifest.MaxSize+1-int64(len(data))))
-	return append(data, rest...), err
-}
 
 // checkManifestText refuses input that is not UTF-8 text before it is parsed: a
 // binary file given by mistake is an input error, not a broken manifest.

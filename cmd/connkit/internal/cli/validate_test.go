@@ -475,6 +475,12 @@ func TestReadManifestFile(t *testing.T) {
 			t.Errorf("size %d: read %d bytes, want %d", size, len(got), len(want))
 		}
 	}
+	if data, err := readManifestFile(os.DevNull); err != nil || len(data) != 0 {
+		t.Errorf("%s: read %q, %v; want nothing", os.DevNull, data, err)
+	}
+	if _, err := readManifestFile(dir); err == nil {
+		t.Error("a directory was read as a manifest")
+	}
 	if _, err := readManifestFile(filepath.Join(dir, "missing.yaml")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: got %v, want fs.ErrNotExist", err)
 	}
