@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/connkit/connkit/manifest"
 	"github.com/connkit/connkit/manifest/interp"
@@ -40,53 +41,54 @@ func pieces(src string, refs []interp.Ref) []piece {
 	if !strings.Contains(src, "{{") {
 		return []piece{{text: src, col: 1}}
 	}
-	rs := []rune(src)
 	var out []piece
-	lit, litCol := []rune(nil), 1
-	for i := 0; i < len(rs); {
-		if rs[i] != '{' || i+1 >= len(rs) || rs[i+1] != '{' {
-			if len(lit) == 0 {
-				litCol = i + 1
-			}
-			lit = append(lit, rs[i])
-			i++
+	lit, litCol := 0, 1 // the byte offset and column of the pending literal text
+	col := 1            // the column (in runes) of src[i]
+	for i := 0; i < len(src); {
+		if src[i] != '{' || i+1 >= len(src) || src[i+1] != '{' {
+			_, size := utf8.DecodeRuneInString(src[i:])
+			i += size
+			col++
 			continue
 		}
-		if len(lit) > 0 {
-			out = append(out, piece{text: string(lit), col: litCol})
-			lit = nil
+		if lit < i {
+			out = append(out, piece{text: src[lit:i], col: litCol})
 		}
-		end := exprEnd(rs, i+2)
-		h := piece{text: strings.TrimSpace(string(rs[i+2 : max(end-2, i+2)])), hole: true, col: i + 1}
+		end := exprEnd(src, i+2)
+		endCol := col + utf8.RuneCountInString(src[i:end])
+		h := piece{text: strings.TrimSpace(src[i+2 : max(end-2, i+2)]), hole: true, col: col}
 		for _, r := range refs {
-			if r.Column > i && r.Column <= end {
+			if r.Column >= col && r.Column < endCol {
 				h.refs = append(h.refs, r)
 			}
 		}
 		out = append(out, h)
-		i = end
+		i, col = end, endCol
+		lit, litCol = i, col
 	}
-	if len(lit) > 0 {
-		out = append(out, piece{text: string(lit), col: litCol})
+	if lit < len(src) {
+		out = append(out, piece{text: src[lit:], col: litCol})
 	}
 	return out
 }
 
-// exprEnd returns the index just past the "}}" that closes the expression
-// starting at src[i], skipping quoted strings; len(src) when there is none.
-func exprEnd(src []rune, i int) int {
-	var quote rune
+// exprEnd returns the byte offset just past the "}}" that closes the
+// expression starting at src[i], skipping quoted strings; len(src) when
+// there is none. The characters it looks for are ASCII, so it can step
+// through bytes.
+func exprEnd(src string, i int) int {
+	var quote byte
 	for ; i < len(src); i++ {
-		r := src[i]
+		c := src[i]
 		switch {
-		case quote != 0 && r == '\\':
+		case quote != 0 && c == '\\':
 			i++
-		case quote != 0 && r == quote:
+		case quote != 0 && c == quote:
 			quote = 0
 		case quote != 0:
-		case r == '"' || r == '\'':
-			quote = r
-		case r == '}' && i+1 < len(src) && src[i+1] == '}':
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '}' && i+1 < len(src) && src[i+1] == '}':
 			return i + 2
 		}
 	}

@@ -44,6 +44,9 @@ func TestPieces(t *testing.T) {
 			{Text: "input.a", Hole: true, Col: 2, Refs: []string{"input.a"}},
 			{Text: "token.b", Hole: true, Col: 13, Refs: []string{"token.b"}}}},
 		{"é{{ fields.a }}", []p{{Text: "é", Col: 1}, {Text: "fields.a", Hole: true, Col: 2, Refs: []string{"fields.a"}}}},
+		{`ü{{ concat("ö}", fields.a) }}ß{{ fields.b }}`, []p{{Text: "ü", Col: 1},
+			{Text: `concat("ö}", fields.a)`, Hole: true, Col: 2, Refs: []string{"fields.a"}}, {Text: "ß", Col: 30},
+			{Text: "fields.b", Hole: true, Col: 31, Refs: []string{"fields.b"}}}},
 	}
 	for _, tt := range tests {
 		var got []p
