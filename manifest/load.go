@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/connkit/connkit/manifest/internal/fastyaml"
 	"github.com/connkit/connkit/manifest/interp"
 )
 
@@ -178,6 +179,11 @@ func sniff(path string, data []byte) (Syntax, *yaml.Node) {
 // parseYAML parses data as one YAML document and returns its top node, or
 // nil after reporting why there is none.
 func (d *decoder) parseYAML(data []byte) (root *yaml.Node) {
+	// The fast parser covers the YAML manifests are written in; for the
+	// rest, and for every error message, yaml.v3 parses the file.
+	if n, ok := fastyaml.Parse(data); ok {
+		return n
+	}
 	defer func() {
 		// The YAML library panics on no known input; should it ever, the
 		// caller gets an error, not a crash.
