@@ -30,9 +30,18 @@ func BenchmarkValidate(b *testing.B) {
 }
 
 // BenchmarkLayers times the loader, the schema layer and the semantic
-// rules apart, on the manifests of testdata/valid.
+// rules apart, on the manifests of testdata/valid (every feature) and on
+// the samples of the generated corpus connkit validate is measured on
+// (package bench).
 func BenchmarkLayers(b *testing.B) {
-	files := manifestFiles(b, "../testdata/valid")
+	for _, set := range []struct{ name, dir string }{{"valid", "../testdata/valid"}, {"corpus", "bench/testdata"}} {
+		b.Run(set.name, func(b *testing.B) { benchmarkLayers(b, set.dir) })
+	}
+}
+
+// benchmarkLayers runs BenchmarkLayers on the manifests of dir.
+func benchmarkLayers(b *testing.B, dir string) {
+	files := manifestFiles(b, dir)
 	loaded := make([]*manifest.File, len(files))
 	data := make([][]byte, len(files))
 	for i, file := range files {

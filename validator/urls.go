@@ -97,7 +97,9 @@ func exprEnd(src string, i int) int {
 
 // soleRef returns the reference of a hole that is exactly one reference.
 func (p piece) soleRef() (interp.Ref, bool) {
-	if !p.hole || len(p.refs) != 1 || p.text != p.refs[0].String() {
+	// The reference lies inside the hole's text and is ASCII: the same
+	// length means the same text.
+	if !p.hole || len(p.refs) != 1 || len(p.text) != p.refs[0].Len {
 		return interp.Ref{}, false
 	}
 	return p.refs[0], true
@@ -195,18 +197,13 @@ type variant struct {
 // exactly a select field with options is replaced by each option's value,
 // escaped for its place in the URL as the runtime escapes it.
 func expand(pcs []piece, lookup func(key string) *fieldDecl) []variant {
-	if !slices.ContainsFunc(pcs, func(p piece) bool { return p.hole }) {
+	if !slices.ContainsFunc(pcs, func(p piece) bool { return selectOf(p, lookup) != nil }) {
 		return []variant{{pcs: pcs}}
 	}
 	out := []variant{{}}
 	for _, p := range pcs {
-		ref, ok := p.soleRef()
-		var d *fieldDecl
-		if ok && ref.Scope == "fields" && len(ref.Path) == 1 {
-			d = lookup(ref.Path[0])
-		}
-		if d == nil || d.field.Type != manifest.FieldSelect || len(d.field.Options) == 0 ||
-			len(out)*len(d.field.Options) > maxVariants {
+		d := selectOf(p, lookup)
+		if d == nil || len(out)*len(d.field.Options) > maxVariants {
 			for i := range out {
 				out[i].pcs = append(out[i].pcs, p)
 			}
@@ -226,6 +223,19 @@ func expand(pcs []piece, lookup func(key string) *fieldDecl) []variant {
 		out = next
 	}
 	return out
+}
+
+// selectOf returns the select field with options that hole p is exactly,
+// or nil.
+func selectOf(p piece, lookup func(key string) *fieldDecl) *fieldDecl {
+	ref, ok := p.soleRef()
+	if !ok || ref.Scope != "fields" || len(ref.Path) != 1 {
+		return nil
+	}
+	if d := lookup(ref.Path[0]); d != nil && d.field.Type == manifest.FieldSelect && len(d.field.Options) > 0 {
+		return d
+	}
+	return nil
 }
 
 // escapeFor escapes a value inserted at part of a URL, as the runtime does.
