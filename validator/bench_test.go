@@ -65,7 +65,7 @@ func benchmarkLayers(b *testing.B, dir string) {
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			f := loaded[i%len(files)]
-			v.schemaLayer(f, f.Document(), nil)
+			v.schemaLayer(v.loaded, f, f.Document(), nil)
 		}
 	})
 	b.Run("rules", func(b *testing.B) {

@@ -15,12 +15,13 @@ import (
 	"github.com/connkit/connkit/manifest"
 )
 
-// schemaLayer validates the document against the JSON Schema and turns
+// schemaLayer validates the document against schema (the manifest's JSON
+// Schema, or its reduced form for a cleanly loaded file) and turns
 // each failure into a diagnostic worded for a person, at the offending
 // node. Failures at or under a node the loader already reported are
 // dropped, so that no mistake is reported twice.
-func (v *Validator) schemaLayer(f *manifest.File, doc any, loadErrs manifest.Errors) []Diagnostic {
-	err := v.schema.Validate(doc)
+func (v *Validator) schemaLayer(schema *jsonschema.Schema, f *manifest.File, doc any, loadErrs manifest.Errors) []Diagnostic {
+	err := schema.Validate(doc)
 	if err == nil {
 		return nil
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/connkit/connkit/manifest"
 )
 
@@ -29,7 +31,7 @@ func BenchmarkSchemaLayer(b *testing.B) {
 	}
 	v := testValidator()
 	for _, f := range files {
-		if d := v.schemaLayer(f, f.Document(), nil); len(d) != 0 {
+		if d := v.schemaLayer(v.schema, f, f.Document(), nil); len(d) != 0 {
 			b.Fatalf("%s: schema findings %v, want none: the benchmark times valid manifests", f.Path, d)
 		}
 	}
@@ -39,11 +41,16 @@ func BenchmarkSchemaLayer(b *testing.B) {
 			files[i%len(files)].Document()
 		}
 	})
-	b.Run("layer", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; b.Loop(); i++ {
-			f := files[i%len(files)]
-			v.schemaLayer(f, f.Document(), nil)
-		}
-	})
+	for _, schema := range []struct {
+		name   string
+		schema *jsonschema.Schema
+	}{{"layer/full", v.schema}, {"layer/loaded", v.loaded}} {
+		b.Run(schema.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				f := files[i%len(files)]
+				v.schemaLayer(schema.schema, f, f.Document(), nil)
+			}
+		})
+	}
 }

@@ -20,6 +20,9 @@ import (
 // goroutines.
 type Validator struct {
 	schema *jsonschema.Schema
+	// loaded is the reduced schema for files the loader decoded cleanly
+	// (see reduceSchema).
+	loaded *jsonschema.Schema
 }
 
 // New compiles the manifest's embedded JSON Schema (draft 2020-12, with
@@ -29,6 +32,12 @@ func New() (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("validator: read the manifest schema: %w", err)
 	}
+	reduced, _ := jsonschema.UnmarshalJSON(bytes.NewReader(manifest.Schema()))
+	m, ok := reduced.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("validator: the manifest schema is not an object")
+	}
+	reduceSchema(m)
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
@@ -44,11 +53,17 @@ func New() (*Validator, error) {
 	if err := c.AddResource(manifest.SchemaID, doc); err != nil {
 		return nil, fmt.Errorf("validator: add the manifest schema: %w", err)
 	}
-	s, err := c.Compile(manifest.SchemaID)
-	if err != nil {
+	if err := c.AddResource(loadedSchemaID, m); err != nil {
+		return nil, fmt.Errorf("validator: add the reduced manifest schema: %w", err)
+	}
+	v := &Validator{}
+	if v.schema, err = c.Compile(manifest.SchemaID); err != nil {
 		return nil, fmt.Errorf("validator: compile the manifest schema: %w", err)
 	}
-	return &Validator{schema: s}, nil
+	if v.loaded, err = c.Compile(loadedSchemaID); err != nil {
+		return nil, fmt.Errorf("validator: compile the reduced manifest schema: %w", err)
+	}
+	return v, nil
 }
 
 // Validate loads a manifest from data (path names it in positions and
@@ -97,7 +112,11 @@ func (v *Validator) check(f *manifest.File, loadErrs manifest.Errors) (diags []D
 	if doc == nil || tooMany(loadErrs) {
 		return normalize(diags)
 	}
-	diags = append(diags, v.schemaLayer(f, doc, loadErrs)...)
+	schema := v.schema
+	if len(loadErrs) == 0 && !hasNull(doc) {
+		schema = v.loaded
+	}
+	diags = append(diags, v.schemaLayer(schema, f, doc, loadErrs)...)
 	if len(loadErrs) == 0 {
 		diags = append(diags, runRules(f)...)
 	}
