@@ -244,3 +244,23 @@ func TestNearest(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateFileUnknownKey checks that ValidateFile, which does not see
+// the loader's errors, validates against the full schema: a key the
+// loader refused is still reported.
+func TestValidateFileUnknownKey(t *testing.T) {
+	data, err := os.ReadFile("../testdata/valid/api-key-header.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := manifest.Parse("m.yaml", append(data, "bogus_key: 1\n"...))
+	if err == nil {
+		t.Fatal("the loader accepted an unknown key")
+	}
+	for _, d := range testValidator().ValidateFile(f) {
+		if d.Pointer == "/bogus_key" || strings.Contains(d.Message, "bogus_key") {
+			return
+		}
+	}
+	t.Error("ValidateFile did not report the unknown key bogus_key")
+}

@@ -81,7 +81,7 @@ func (v *Validator) Validate(path string, data []byte) []Diagnostic {
 		return []Diagnostic{{File: path, Line: 1, Column: 1, Severity: SeverityError,
 			Rule: string(manifest.KindSyntax), Message: err.Error()}}
 	}
-	return v.check(f, loadErrs)
+	return v.check(f, loadErrs, err == nil)
 }
 
 // ValidateFile checks a manifest that is already loaded: the schema layer
@@ -89,11 +89,13 @@ func (v *Validator) Validate(path string, data []byte) []Diagnostic {
 // the errors manifest.Parse returned for f; callers that have them report
 // them, or call Validate with the file's bytes.
 func (v *Validator) ValidateFile(f *manifest.File) []Diagnostic {
-	return v.check(f, nil)
+	return v.check(f, nil, false)
 }
 
-// check runs the layers on a loaded file with its loader errors.
-func (v *Validator) check(f *manifest.File, loadErrs manifest.Errors) (diags []Diagnostic) {
+// check runs the layers on a loaded file with its loader errors; clean
+// says that the loader is known to have found none, so that the reduced
+// schema can stand in for the full one.
+func (v *Validator) check(f *manifest.File, loadErrs manifest.Errors, clean bool) (diags []Diagnostic) {
 	defer func() {
 		// A rule that panics is a bug; the file still gets a finding,
 		// never a crash of the whole run.
@@ -113,7 +115,7 @@ func (v *Validator) check(f *manifest.File, loadErrs manifest.Errors) (diags []D
 		return normalize(diags)
 	}
 	schema := v.schema
-	if len(loadErrs) == 0 && !hasNull(doc) {
+	if clean && !hasNull(doc) {
 		schema = v.loaded
 	}
 	diags = append(diags, v.schemaLayer(schema, f, doc, loadErrs)...)
