@@ -333,7 +333,6 @@ func checkManifest(v *validator.Validator, in manifestInput) checked {
 	return checked{source: data, diags: v.Validate(in.name, data)}
 }
 
-
 // checkManifestText refuses input that is not UTF-8 text before it is parsed: a
 // binary file given by mistake is an input error, not a broken manifest.
 // Oversized input is left to the validator, which reports it.
