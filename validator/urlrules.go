@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/connkit/connkit/internal/memo"
 	"github.com/connkit/connkit/internal/recache"
 	"github.com/connkit/connkit/manifest"
 )
@@ -203,6 +204,15 @@ var hostProbes = func() []string {
 // probes. The pattern must match the whole value, as the runtime applies
 // it.
 func hostPatternLeak(pattern string) string {
+	return hostLeaks.Get(pattern, probeHostPattern)
+}
+
+// hostLeaks remembers hostPatternLeak's answers: manifests repeat their
+// host-name patterns, and each answer costs dozens of matches.
+var hostLeaks = &memo.Map[string]{Max: 4096}
+
+// probeHostPattern matches the host probes against pattern.
+func probeHostPattern(pattern string) string {
 	re, err := recache.Compile(`^(?:` + pattern + `)$`)
 	if err != nil {
 		return "" // the loader reports a pattern that does not compile

@@ -7,9 +7,8 @@ package recache
 
 import (
 	"regexp"
-	"strings"
-	"sync"
-	"sync/atomic"
+
+	"github.com/connkit/connkit/internal/memo"
 )
 
 // MaxEntries bounds the patterns the cache keeps, so that a run over many
@@ -23,27 +22,15 @@ type entry struct {
 	err error
 }
 
-var (
-	cache sync.Map // pattern string to *entry
-	size  atomic.Int64
-)
+var cache = &memo.Map[entry]{Max: MaxEntries}
 
 // Compile returns regexp.Compile(expr), compiled once per process while
 // the cache has room. The result is shared: a *regexp.Regexp is safe for
 // concurrent use.
 func Compile(expr string) (*regexp.Regexp, error) {
-	if e, ok := cache.Load(expr); ok {
-		e := e.(*entry)
-		return e.re, e.err
-	}
-	re, err := regexp.Compile(expr)
-	// A place is taken before storing, so that racing calls cannot pass
-	// the bound; the key is cloned: expr may be a slice of a whole file's
-	// text, which the cache must not keep alive.
-	if size.Add(1) > MaxEntries {
-		size.Add(-1)
-	} else if _, loaded := cache.LoadOrStore(strings.Clone(expr), &entry{re, err}); loaded {
-		size.Add(-1)
-	}
-	return re, err
+	e := cache.Get(expr, func(expr string) entry {
+		re, err := regexp.Compile(expr)
+		return entry{re, err}
+	})
+	return e.re, e.err
 }
