@@ -106,6 +106,12 @@ func (r *ref) public() Ref {
 // Parse parses a template. Its errors are *SyntaxError values.
 func Parse(s string) (*Template, error) {
 	p := parser{src: s, t: &Template{src: s}}
+	if n := strings.Count(s, "{{"); n > 0 {
+		// Text and an expression per "{{", and the text after: one
+		// allocation each for the common case.
+		p.t.parts = make([]part, 0, 2*n+1)
+		p.t.refs = make([]ref, 0, n)
+	}
 	if err := p.parse(); err != nil {
 		return nil, err
 	}
@@ -258,7 +264,7 @@ func (p *parser) name() (*expr, error) {
 func (p *parser) ref(start int, w string) (*expr, error) {
 	segs := strings.Split(w, ".")
 	off := start
-	r := ref{scope: -1}
+	r := ref{scope: -1, path: make([]segment, 0, len(segs)-1)}
 	for i, s := range segs {
 		if s == "" {
 			if i == len(segs)-1 {
