@@ -116,22 +116,10 @@ func schemaVariants(doc any) []any {
 // FuzzReducedSchema compares the full and the reduced schema on any input
 // that loads cleanly and without a null.
 func FuzzReducedSchema(f *testing.F) {
-	for _, dir := range []string{"../testdata/valid", invalidDir} {
-		for _, file := range manifestFiles(f, dir) {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(filepath.Ext(file) == ".json", data)
-		}
-	}
+	addManifestSeeds(f)
 	v := testValidator()
 	f.Fuzz(func(t *testing.T, isJSON bool, data []byte) {
-		name := "fuzz.yaml"
-		if isJSON {
-			name = "fuzz.json"
-		}
-		sameSchemaFindings(t, v, name, data)
+		sameSchemaFindings(t, v, fuzzName(isJSON), data)
 	})
 }
 
