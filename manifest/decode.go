@@ -212,7 +212,7 @@ func (d *decoder) decodeStruct(v reflect.Value, n *yaml.Node) {
 		}
 		d.pushKey(k.Value)
 		d.decode(v.FieldByIndex(index), c)
-		if regexpKeys[v.Type()] == k.Value {
+		if info.regexpKey == k.Value {
 			d.checkRegexps(c)
 		}
 		d.pop()
@@ -628,8 +628,9 @@ func describeNode(n *yaml.Node) string {
 
 // structInfo lists the keys of a struct type and where their fields are.
 type structInfo struct {
-	fields map[string][]int // key to field index, through embedded structs
-	keys   []string         // the keys in declaration order
+	fields    map[string][]int // key to field index, through embedded structs
+	keys      []string         // the keys in declaration order
+	regexpKey string           // the key regexpKeys names for the type, or ""
 }
 
 var structInfos sync.Map // reflect.Type to *structInfo
@@ -640,7 +641,7 @@ func structInfoOf(t reflect.Type) *structInfo {
 	if info, ok := structInfos.Load(t); ok {
 		return info.(*structInfo)
 	}
-	info := &structInfo{fields: map[string][]int{}}
+	info := &structInfo{fields: map[string][]int{}, regexpKey: regexpKeys[t]}
 	info.add(t, nil)
 	stored, _ := structInfos.LoadOrStore(t, info)
 	return stored.(*structInfo)
