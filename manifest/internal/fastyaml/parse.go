@@ -251,7 +251,11 @@ func (p *parser) docMarker(i int) bool {
 func (p *parser) document() *yaml.Node {
 	p.toContent()
 	p.started = true
-	if p.indent == 0 && p.docMarker(p.pos) {
+	switch {
+	case p.indent != 0 || !p.docMarker(p.pos):
+	case p.at(p.pos) == '.':
+		bail() // a document end before any document
+	default: // a leading "---"
 		p.pos += 3
 		p.endLine()
 	}
@@ -373,12 +377,8 @@ func (p *parser) blockMap(key *yaml.Node, start int) *yaml.Node {
 		default:
 			v = p.blockNode(col, false, false)
 		}
-		p.stack = append(p.stack, v)
-		if p.indent < col {
+		if p.addEntry(v, col) {
 			break
-		}
-		if p.indent > col {
-			bail()
 		}
 		start = p.pos
 		switch p.at(start) {
@@ -398,6 +398,17 @@ func (p *parser) blockMap(key *yaml.Node, start int) *yaml.Node {
 	return m
 }
 
+// addEntry adds v, an entry of the block collection in column col, and
+// reports whether the collection ends: the next line is less indented. A
+// more indented line is outside the subset.
+func (p *parser) addEntry(v *yaml.Node, col int) (end bool) {
+	p.stack = append(p.stack, v)
+	if p.indent > col {
+		bail()
+	}
+	return p.indent < col
+}
+
 // blockSeq parses a block sequence whose first '-' is at the cursor, in
 // column col; parent is the column of the enclosing block collection, equal
 // to col for a sequence at its key's indentation.
@@ -409,7 +420,6 @@ func (p *parser) blockSeq(col, parent int) *yaml.Node {
 		for p.at(p.pos) == ' ' {
 			p.pos++
 		}
-		var v *yaml.Node
 		switch c := p.at(p.pos); {
 		case c == '\t':
 			bail()
@@ -418,16 +428,9 @@ func (p *parser) blockSeq(col, parent int) *yaml.Node {
 			if p.indent <= col {
 				bail() // an empty entry
 			}
-			v = p.blockNode(col, true, true)
-		default:
-			v = p.blockNode(col, true, true)
 		}
-		p.stack = append(p.stack, v)
-		if p.indent < col {
+		if p.addEntry(p.blockNode(col, true, true), col) {
 			break
-		}
-		if p.indent > col {
-			bail()
 		}
 		if p.at(p.pos) != '-' || !p.blankz(p.pos+1) {
 			if parent == col {
