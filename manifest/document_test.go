@@ -1,8 +1,11 @@
 package manifest
 
 import (
+	"fmt"
 	"regexp"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // jsonNumberGrammar is RFC 8259's number, the reference for isJSONNumber.
@@ -35,4 +38,38 @@ func FuzzIsJSONNumber(f *testing.F) {
 			t.Errorf("isJSONNumber(%q) = %v; the RFC 8259 grammar says %v", s, got, want)
 		}
 	})
+}
+
+// TestRelease parses manifests one after the other, releasing each, so
+// that later ones are built in the memory of earlier ones, and compares
+// each with a parse that releases nothing.
+func TestRelease(t *testing.T) {
+	inputs := []struct{ path, text string }{
+		{"a.yaml", "connkit: v1\nid: a\nname: A\nwhitelist: [https://a.example/]\n"},
+		{"b.json", `{"connkit": "v1", "id": "b", "name": "B", "fields": [{"key": "k", "label": "K"}]}`},
+		{"c.yaml", "id: c\nfields:\n  - {key: x, label: X}\n  - {key: y, label: Y}\n"},
+		{"d", `{"id": "d"}`},
+	}
+	for round := 0; round < 3; round++ {
+		for _, in := range inputs {
+			want, wantErr := Parse(in.path, []byte(in.text))
+			got, gotErr := Parse(in.path, []byte(in.text))
+			if diff := cmp.Diff(want.Document(), got.Document()); diff != "" {
+				t.Errorf("%s: Document of a parse in reused memory (-fresh +reused):\n%s", in.path, diff)
+			}
+			if diff := cmp.Diff(fmt.Sprint(wantErr), fmt.Sprint(gotErr)); diff != "" {
+				t.Errorf("%s: errors differ:\n%s", in.path, diff)
+			}
+			if w, g := want.Pos("/id"), got.Pos("/id"); w != g {
+				t.Errorf("%s: Pos(/id) = %v, want %v", in.path, g, w)
+			}
+			got.Release()
+			if got.Document() != nil || got.Pos("/id").Line != 1 || got.Pos("/id").Col != 1 {
+				t.Errorf("%s: the released file still has a tree", in.path)
+			}
+			if got.Manifest.ID != want.Manifest.ID {
+				t.Errorf("%s: the released file lost its manifest", in.path)
+			}
+		}
+	}
 }

@@ -11,6 +11,8 @@ import (
 	"unsafe"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/connkit/connkit/manifest/internal/arena"
 )
 
 // The YAML core tags the loader gives nodes.
@@ -43,7 +45,7 @@ func (d *decoder) parseJSON(data []byte) *yaml.Node {
 		d.errAt(1, 1, KindSyntax, emptyMsg)
 		return nil
 	}
-	root := newJSONScanner(data).document()
+	root := newJSONScanner(d.file.arena, data).document()
 	if root == nil {
 		d.jsonSyntaxError(data)
 	}
@@ -89,6 +91,7 @@ type jsonScanner struct {
 	// and off, so that columns must count characters, not bytes.
 	wide bool
 
+	arena *arena.Arena // where slabs come from
 	nodes []yaml.Node  // the unused nodes of the current slab
 	ptrs  []*yaml.Node // the unused Content slots of the current slab
 	open  []*yaml.Node // the children of the open arrays and objects
@@ -106,9 +109,10 @@ const (
 	jsonBytesPerNode = 16
 )
 
-// newJSONScanner returns a scanner at the start of data.
-func newJSONScanner(data []byte) *jsonScanner {
-	return &jsonScanner{data: data, src: string(data), line: 1, col: 1}
+// newJSONScanner returns a scanner at the start of data that takes its
+// slabs from a (nil: new memory).
+func newJSONScanner(a *arena.Arena, data []byte) *jsonScanner {
+	return &jsonScanner{arena: a, data: data, src: string(data), line: 1, col: 1}
 }
 
 // document scans the whole input as one JSON value and returns its node, or
@@ -134,7 +138,7 @@ func (s *jsonScanner) slab() int {
 // node returns a new zero node.
 func (s *jsonScanner) node() *yaml.Node {
 	if len(s.nodes) == 0 {
-		s.nodes = make([]yaml.Node, s.slab())
+		s.nodes = s.arena.Nodes(s.slab())
 	}
 	n := &s.nodes[0]
 	s.nodes = s.nodes[1:]
@@ -146,7 +150,7 @@ func (s *jsonScanner) node() *yaml.Node {
 func (s *jsonScanner) content(children []*yaml.Node) []*yaml.Node {
 	k := len(children)
 	if k > len(s.ptrs) {
-		s.ptrs = make([]*yaml.Node, max(k, s.slab()))
+		s.ptrs = s.arena.Ptrs(max(k, s.slab()))
 	}
 	c := s.ptrs[:k:k]
 	s.ptrs = s.ptrs[k:]

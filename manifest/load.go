@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/connkit/connkit/manifest/internal/arena"
 	"github.com/connkit/connkit/manifest/internal/fastyaml"
 	"github.com/connkit/connkit/manifest/interp"
 )
@@ -56,6 +57,21 @@ type File struct {
 	// templates holds the templates the loader parsed, by source text;
 	// read-only once Parse returns.
 	templates map[string]*interp.Template
+	// arena holds the nodes of root, until Release.
+	arena *arena.Arena
+}
+
+// Release gives the memory of f's syntax tree back for reuse by later
+// calls of Parse, so that a loop that parses and drops file after file (as
+// validator.Validate does) does not allocate a tree for each. Afterwards f
+// keeps its Path, Source, Syntax and Manifest (which hold no part of the
+// tree) but has no tree: Document returns nil, Pos and KeyPos give the
+// start of the file and Node finds nothing. Nothing obtained from f's Node may be used after Release. A File
+// that is never released is collected as usual.
+func (f *File) Release() {
+	f.root = nil
+	arena.Put(f.arena)
+	f.arena = nil
 }
 
 // Load reads and parses the manifest file at path (see Parse). An error
@@ -98,13 +114,13 @@ func ParseReader(path string, r io.Reader) (*File, error) {
 // allowed values, which keys an auth type takes): that is the validator's
 // job, run on File.Document and File.Manifest.
 func Parse(path string, data []byte) (*File, error) {
-	f := &File{Path: path, Source: data, Syntax: SyntaxYAML, Manifest: &Manifest{}}
+	f := &File{Path: path, Source: data, Syntax: SyntaxYAML, Manifest: &Manifest{}, arena: arena.Get()}
 	d := &decoder{file: f}
 	if d.checkInput(data) {
 		data = bytes.TrimPrefix(data, utf8BOM)
 		d.lines = newLineIndex(data)
 		f.lines = d.lines
-		switch syntax, root := sniff(path, data); {
+		switch syntax, root := sniff(f.arena, path, data); {
 		case root != nil:
 			f.Syntax, f.root = SyntaxJSON, root
 		case syntax == SyntaxJSON:
@@ -117,6 +133,7 @@ func Parse(path string, data []byte) (*File, error) {
 			d.decode(reflect.ValueOf(f.Manifest).Elem(), f.root)
 		}
 	}
+	f.arena.Trim()
 	if len(d.errs) == 0 {
 		return f, nil
 	}
@@ -161,7 +178,7 @@ func (d *decoder) checkInput(data []byte) bool {
 // sniff chooses the notation of data from the path's extension and, for
 // other names, from the content: a valid JSON object is JSON, returned
 // parsed so that it is scanned once; anything else is YAML.
-func sniff(path string, data []byte) (Syntax, *yaml.Node) {
+func sniff(a *arena.Arena, path string, data []byte) (Syntax, *yaml.Node) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".json":
 		return SyntaxJSON, nil
@@ -169,7 +186,7 @@ func sniff(path string, data []byte) (Syntax, *yaml.Node) {
 		return SyntaxYAML, nil
 	}
 	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
-		if root := newJSONScanner(data).document(); root != nil {
+		if root := newJSONScanner(a, data).document(); root != nil {
 			return SyntaxJSON, root
 		}
 	}
@@ -181,7 +198,7 @@ func sniff(path string, data []byte) (Syntax, *yaml.Node) {
 func (d *decoder) parseYAML(data []byte) (root *yaml.Node) {
 	// The fast parser covers the YAML manifests are written in; for the
 	// rest, and for every error message, yaml.v3 parses the file.
-	if n, ok := fastyaml.Parse(data); ok {
+	if n, ok := fastyaml.Parse(d.file.arena, data); ok {
 		return n
 	}
 	defer func() {

@@ -75,6 +75,7 @@ func New() (*Validator, error) {
 // Validate never panics.
 func (v *Validator) Validate(path string, data []byte) []Diagnostic {
 	f, err := manifest.Parse(path, data)
+	defer f.Release()
 	var loadErrs manifest.Errors
 	if err != nil && !errors.As(err, &loadErrs) {
 		// Parse returns only Errors; anything else is reported whole.

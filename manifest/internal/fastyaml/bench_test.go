@@ -32,7 +32,7 @@ func BenchmarkParse(b *testing.B) {
 	files := samples(b)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		if _, ok := fastyaml.Parse(files[i%len(files)]); !ok {
+		if _, ok := fastyaml.Parse(nil, files[i%len(files)]); !ok {
 			b.Fatal("Parse declined a sample manifest")
 		}
 	}

@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/connkit/connkit/manifest/internal/arena"
 )
 
 // maxKeyLen bounds the bytes between the start of a key and its ':'; yaml.v3
@@ -29,13 +31,14 @@ const maxKeyLen = 1000
 //
 // When Parse returns true, the node equals yaml.v3's in Kind, Style, Tag,
 // Value, Line, Column and Content (recursively); comments are not recorded.
-// Parse never panics.
-func Parse(data []byte) (root *yaml.Node, ok bool) {
+// Parse never panics. The nodes and Content slices come from a (nil: new
+// memory), also when Parse declines.
+func Parse(a *arena.Arena, data []byte) (root *yaml.Node, ok bool) {
 	nodes, valid := scan(data)
 	if !valid {
 		return nil, false
 	}
-	p := parser{src: string(data), line: 1, chunk: nodes, stack: make([]*yaml.Node, 0, 64)}
+	p := parser{src: string(data), line: 1, chunk: nodes, arena: a, stack: make([]*yaml.Node, 0, 64)}
 	defer func() {
 		// Every way out of the subset, and any slip of the parser, ends
 		// here: the caller falls back to yaml.v3.
@@ -98,6 +101,7 @@ type parser struct {
 	started bool
 
 	chunk int
+	arena *arena.Arena
 	slab  []yaml.Node
 	kids  []*yaml.Node
 	stack []*yaml.Node
@@ -133,7 +137,7 @@ func (p *parser) column(i int) int {
 // node returns a new node from the slab.
 func (p *parser) node(kind yaml.Kind, style yaml.Style, tag, value string, line, col int) *yaml.Node {
 	if len(p.slab) == cap(p.slab) {
-		p.slab = make([]yaml.Node, 0, p.chunk)
+		p.slab = p.arena.Nodes(p.chunk)[:0]
 	}
 	// Setting the fields one by one costs less than copying a whole Node.
 	p.slab = p.slab[:len(p.slab)+1]
@@ -155,7 +159,7 @@ func (p *parser) content(mark int) []*yaml.Node {
 		return nil
 	}
 	if cap(p.kids)-len(p.kids) < n {
-		p.kids = make([]*yaml.Node, 0, max(p.chunk, n))
+		p.kids = p.arena.Ptrs(max(p.chunk, n))[:0]
 	}
 	start := len(p.kids)
 	p.kids = append(p.kids, p.stack[mark:]...)

@@ -127,7 +127,7 @@ func TestAccepted(t *testing.T) {
 
 func TestDeclined(t *testing.T) {
 	for _, in := range declined {
-		if n, ok := fastyaml.Parse([]byte(in)); ok || n != nil {
+		if n, ok := fastyaml.Parse(nil, []byte(in)); ok || n != nil {
 			t.Errorf("Parse(%q) = %v, %v; want nil, false", in, n, ok)
 		}
 	}
