@@ -66,8 +66,9 @@ type File struct {
 // validator.Validate does) does not allocate a tree for each. Afterwards f
 // keeps its Path, Source, Syntax and Manifest (which hold no part of the
 // tree) but has no tree: Document returns nil, Pos and KeyPos give the
-// start of the file and Node finds nothing. Nothing obtained from f's Node may be used after Release. A File
-// that is never released is collected as usual.
+// start of the file and Node finds nothing. Nothing obtained from f's Node
+// may be used after Release. A File that is never released is collected as
+// usual.
 func (f *File) Release() {
 	f.root = nil
 	arena.Put(f.arena)

@@ -22,14 +22,17 @@ const loadedSchemaID = "https://connkit.dev/schema/v1/manifest-loaded.json"
 // properties, additionalProperties, items and $defs, bottom-up, so that an
 // object whose properties all go becomes a type too. Conditionals and
 // combinators (if, then, else, allOf, anyOf, oneOf, not) are kept whole.
+// Then each reference to a definition is replaced by the definition's
+// keywords (see inline).
 func reduceSchema(doc map[string]any) {
 	doc["$id"] = loadedSchemaID
-	r := &reducer{state: map[string]int{}}
+	r := &reducer{state: map[string]int{}, inlined: map[string]int{}}
 	r.defs, _ = doc["$defs"].(map[string]any)
 	for name := range r.defs {
 		r.typeOnlyDef(name)
 	}
 	r.reduce(doc)
+	r.inline(doc)
 }
 
 // reducer holds the state of reduceSchema.
@@ -38,6 +41,66 @@ type reducer struct {
 	// state is, per definition, 1 while it is being reduced, 2 once it is
 	// reduced and 3 when it is reduced to a type only.
 	state map[string]int
+	// inlined is, per definition, 1 while its own references are being
+	// inlined and 2 once they are.
+	inlined map[string]int
+}
+
+// inline replaces, in s and below (but for $defs), each reference to a
+// definition by the definition's keywords, where the referring schema has
+// none of them but a description or title: the validator, which takes a
+// step and allocates for every $ref it follows, then checks such a value
+// in one step. Definitions are inlined into first; one that refers back to
+// itself is left as a reference.
+func (r *reducer) inline(s any) {
+	switch s := s.(type) {
+	case []any:
+		for _, e := range s {
+			r.inline(e)
+		}
+	case map[string]any:
+		for k, e := range s {
+			if k != "$defs" {
+				r.inline(e)
+			}
+		}
+		ref, _ := s["$ref"].(string)
+		name, ok := cutDefRef(ref)
+		if !ok {
+			return
+		}
+		def, ok := r.inlinedDef(name)
+		if !ok {
+			return
+		}
+		for k := range def {
+			if _, clash := s[k]; clash && k != "description" && k != "title" {
+				return
+			}
+		}
+		delete(s, "$ref")
+		for k, e := range def {
+			if _, has := s[k]; !has {
+				s[k] = e
+			}
+		}
+	}
+}
+
+// inlinedDef returns definition name with its own references inlined, and
+// false when it is not an object schema or is being inlined (it refers
+// back to itself).
+func (r *reducer) inlinedDef(name string) (map[string]any, bool) {
+	def, ok := r.defs[name].(map[string]any)
+	if !ok || r.inlined[name] == 1 {
+		return nil, false
+	}
+	if r.inlined[name] == 0 {
+		r.inlined[name] = 1
+		r.inline(def)
+		r.inlined[name] = 2
+	}
+	return def, true
 }
 
 // typeOnlyDef reduces definition name once and reports whether it holds

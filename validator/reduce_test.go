@@ -129,6 +129,8 @@ func TestReduceSchemaKeeps(t *testing.T) {
 			"Leaf":  map[string]any{"type": "string", "description": "d"},
 			"Enum":  map[string]any{"type": "string", "enum": []any{"a"}},
 			"Inner": map[string]any{"type": "object", "additionalProperties": false, "properties": map[string]any{"x": map[string]any{"$ref": "#/$defs/Leaf"}}},
+			"Self":  map[string]any{"type": "object", "required": []any{"x"}, "properties": map[string]any{"x": map[string]any{"$ref": "#/$defs/Self"}}},
+			"List":  map[string]any{"type": "array", "description": "list", "minItems": float64(1)},
 		},
 		"type":                 "object",
 		"additionalProperties": false,
@@ -140,6 +142,8 @@ func TestReduceSchemaKeeps(t *testing.T) {
 			"d": map[string]any{"type": "array", "items": map[string]any{"type": "string"}},
 			"e": map[string]any{"type": "object", "additionalProperties": map[string]any{"$ref": "#/$defs/Enum"}},
 			"f": map[string]any{"if": map[string]any{"properties": map[string]any{"x": map[string]any{"type": "string"}}}},
+			"g": map[string]any{"$ref": "#/$defs/Self", "type": "object"},
+			"h": map[string]any{"$ref": "#/$defs/List", "description": "h"},
 		},
 	}
 	reduceSchema(doc)
@@ -149,13 +153,17 @@ func TestReduceSchemaKeeps(t *testing.T) {
 			"Leaf":  map[string]any{"type": "string", "description": "d"},
 			"Enum":  map[string]any{"type": "string", "enum": []any{"a"}},
 			"Inner": map[string]any{"type": "object"},
+			"Self":  map[string]any{"type": "object", "required": []any{"x"}, "properties": map[string]any{"x": map[string]any{"$ref": "#/$defs/Self"}}},
+			"List":  map[string]any{"type": "array", "description": "list", "minItems": float64(1)},
 		},
 		"type":     "object",
 		"required": []any{"a"},
 		"properties": map[string]any{
-			"b": map[string]any{"$ref": "#/$defs/Enum"},
-			"e": map[string]any{"type": "object", "additionalProperties": map[string]any{"$ref": "#/$defs/Enum"}},
+			"b": map[string]any{"type": "string", "enum": []any{"a"}},
+			"e": map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string", "enum": []any{"a"}}},
 			"f": map[string]any{"if": map[string]any{"properties": map[string]any{"x": map[string]any{"type": "string"}}}},
+			"g": map[string]any{"$ref": "#/$defs/Self", "type": "object"},
+			"h": map[string]any{"type": "array", "description": "h", "minItems": float64(1)},
 		},
 	}
 	if diff := cmp.Diff(want, doc); diff != "" {
