@@ -8,7 +8,8 @@
 #
 # Environment:
 #   CONNKIT_OIDC_PORT        port on 127.0.0.1 (default 9877)
-#   CONNKIT_OIDC_START_WAIT  seconds to wait for the server to answer (default 30)
+#   CONNKIT_OIDC_START_WAIT  seconds to wait for the server to answer (default 120: a
+#                            first start after npm ci on a cold disk has taken over 30)
 #   CONNKIT_OIDC_RUN_DIR     absolute directory for PID file and logs
 #                            (default .ci/oidc/run; give stop.sh the same)
 #   ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL  passed on to server.mjs (seconds)
@@ -20,7 +21,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 source ./lib.sh
 
 port="${CONNKIT_OIDC_PORT:-9877}"
-wait_seconds="${CONNKIT_OIDC_START_WAIT:-30}"
+wait_seconds="${CONNKIT_OIDC_START_WAIT:-120}"
 issuer="http://127.0.0.1:${port}"
 log_file="$run_dir/server.log"
 stamp_file="$run_dir/installed.lock"
