@@ -30,12 +30,7 @@ func (a *Arena) Nodes(n int) []yaml.Node {
 	if a == nil {
 		return make([]yaml.Node, n)
 	}
-	b := take(&a.freeNodes, n)
-	if b == nil {
-		b = make([]yaml.Node, n)
-	}
-	a.nodes = append(a.nodes, b)
-	return b
+	return block(&a.nodes, &a.freeNodes, n)
 }
 
 // Ptrs returns a block of at least n nil pointers, len and cap equal.
@@ -43,11 +38,17 @@ func (a *Arena) Ptrs(n int) []*yaml.Node {
 	if a == nil {
 		return make([]*yaml.Node, n)
 	}
-	b := take(&a.freePtrs, n)
+	return block(&a.ptrs, &a.freePtrs, n)
+}
+
+// block returns a kept block of at least n zero elements, or a new one,
+// and records it in used.
+func block[T any](used, free *[][]T, n int) []T {
+	b := take(free, n)
 	if b == nil {
-		b = make([]*yaml.Node, n)
+		b = make([]T, n)
 	}
-	a.ptrs = append(a.ptrs, b)
+	*used = append(*used, b)
 	return b
 }
 
